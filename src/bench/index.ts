@@ -1,0 +1,18 @@
+/**
+ * The registry of `lmkit bench` benchmarks. Each one measures lmkit and its
+ * reference (OpenBLAS, PyTorch, llama.cpp, other JS tokenizers) in the same run
+ * and prints the ratio. Modules load lazily: one benchmark never pays for another.
+ */
+import type { CliIo } from '../cli/command.js';
+
+export interface BenchModule {
+  readonly usage: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+export interface BenchEntry {
+  readonly summary: string;
+  load(): Promise<BenchModule>;
+}
+
+export const benches: Record<string, BenchEntry> = {};

@@ -1,0 +1,9 @@
+/**
+ * The CLI's commands, loaded lazily so that `lmkit tokenize` does not pay for
+ * loading the server. Each entry is one file in this folder.
+ */
+import type { Command } from '../command.js';
+
+export const commands: Record<string, () => Promise<{ default: Command }>> = {
+  bench: () => import('./bench.js'),
+};

@@ -1,0 +1,6 @@
+/**
+ * lmkit: a TypeScript-native toolkit for transformer language models.
+ *
+ * @module
+ */
+export * from './errors.js';
