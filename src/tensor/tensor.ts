@@ -262,6 +262,12 @@ export class Tensor implements View {
   square(): Tensor {
     return ew.square(this);
   }
+  sin(): Tensor {
+    return ew.sin(this);
+  }
+  cos(): Tensor {
+    return ew.cos(this);
+  }
   tanh(): Tensor {
     return ew.tanh(this);
   }
