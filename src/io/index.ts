@@ -1,0 +1,6 @@
+/** File formats: GGUF, safetensors, quant blocks, hub download, atomic writes. */
+export { readGguf, readGgufTensor, ggufTensor, GGUF_DEFAULT_ALIGNMENT } from './gguf.js';
+export type { GgufFile, GgufTensorInfo, GgufUnsupportedTensor, ReadGgufOptions } from './gguf.js';
+export { gguf, GgufTyped, formatGgufType, GGML_TYPES } from './gguf-types.js';
+export type { GgufValue, GgufType, GgufScalarType, GgmlTypeInfo } from './gguf-types.js';
+export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
