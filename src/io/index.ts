@@ -4,3 +4,5 @@ export type { GgufFile, GgufTensorInfo, GgufUnsupportedTensor, ReadGgufOptions }
 export { gguf, GgufTyped, formatGgufType, GGML_TYPES } from './gguf-types.js';
 export type { GgufValue, GgufType, GgufScalarType, GgmlTypeInfo } from './gguf-types.js';
 export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+export { writeGguf } from './gguf-writer.js';
+export type { GgufTensorInput, WriteGgufOptions } from './gguf-writer.js';
