@@ -160,6 +160,11 @@ export interface CallOptions {
 
 export interface Engine {
   readonly info: ModelInfo;
+  /**
+   * Events: one 'start', then 'token's, then one 'end'. The engine frees the
+   * sequence's resources before yielding 'end', so a consumer may stop there.
+   * Refusals (context too long, queue full) reject the first `next()`.
+   */
   generate(req: GenerateRequest, opts?: CallOptions): AsyncIterable<GenerateEvent>;
   score(reqs: readonly ScoreRequest[], opts?: CallOptions): Promise<ScoreResult[]>;
   embed(req: EmbedRequest, opts?: CallOptions): Promise<EmbedResult>;
@@ -168,6 +173,8 @@ export interface Engine {
   /** Token ids of a text (special-token text recognised). */
   tokenize(text: string): Promise<number[]>;
   stats(): Promise<EngineStats>;
+  /** False once the engine can no longer serve (its worker died); the server then reloads the model. */
+  isAlive?(): boolean;
   /** Stops accepting work, cancels what runs and frees the model. */
   close(): Promise<void>;
 }

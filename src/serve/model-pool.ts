@@ -68,6 +68,12 @@ export class ModelPool {
     if (this.closed) throw new InvalidArgumentError('ModelPool', 'model', 'the server is shutting down');
     const key = this.keyOf(name);
     let entry = this.entries.get(key);
+    if (entry?.engine && entry.engine.isAlive?.() === false) {
+      this.opts.log?.(`lmkit serve: ${key} stopped working; reloading it`);
+      this.entries.delete(key);
+      void entry.engine.close().catch(() => undefined);
+      entry = undefined;
+    }
     if (!entry) {
       entry = { key, engine: null, loading: null, leases: 0, lastUsed: 0 };
       this.entries.set(key, entry);

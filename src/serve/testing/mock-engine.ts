@@ -124,6 +124,14 @@ export class MockEngine implements Engine {
         throw new QueueFullError(self.info.id, self.opts.capacity, 1);
       }
       self.active++;
+      let released = false;
+      // Consumers stop at the end event, so the slot is freed before it is yielded.
+      const release = () => {
+        if (!released) {
+          released = true;
+          self.active--;
+        }
+      };
       try {
         const prompt = req.echo ? promptIds.map((id, i) => ({ ...tokenInfo(String.fromCodePoint(id), i, req.logprobs), logprob: i === 0 ? null : -1 })) : undefined;
         yield { type: 'start', promptTokens: promptIds.length, ...(prompt ? { prompt } : {}) } satisfies GenerateEvent;
@@ -134,12 +142,14 @@ export class MockEngine implements Engine {
           if (n >= maxTokens) break;
           if (opts.signal?.aborted) {
             self.cancelled++;
+            release();
             yield { type: 'end', finishReason: 'cancelled', text: '', promptTokens: promptIds.length, completionTokens: n };
             return;
           }
           if (self.opts.tokenDelayMs) await delay(self.opts.tokenDelayMs, opts.signal);
           if (opts.signal?.aborted) {
             self.cancelled++;
+            release();
             yield { type: 'end', finishReason: 'cancelled', text: '', promptTokens: promptIds.length, completionTokens: n };
             return;
           }
@@ -147,14 +157,16 @@ export class MockEngine implements Engine {
           n++;
           yield { type: 'token', text: r.text, token: tokenInfo(piece, n - 1, req.logprobs) };
           if (r.stopped) {
+            release();
             yield { type: 'end', finishReason: 'stop', text: '', promptTokens: promptIds.length, completionTokens: n };
             return;
           }
         }
         const finishReason = n >= maxTokens ? 'length' : 'stop';
+        release();
         yield { type: 'end', finishReason, text: stops.flush(), promptTokens: promptIds.length, completionTokens: n };
       } finally {
-        self.active--;
+        release();
       }
     })();
   }
