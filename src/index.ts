@@ -4,3 +4,5 @@
  * @module
  */
 export * from './errors.js';
+export * from './data/corpus/index.js';
+export * from './eval/metrics/index.js';
