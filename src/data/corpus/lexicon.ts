@@ -61,10 +61,12 @@ export interface Adjective {
   readonly polarity: Polarity;
   /** Adjectives sharing a dimension are antonyms: one review never uses two of them. */
   readonly dim: string;
+  /** Spanish predicates it with "estar" (está bien hecha), not "ser". */
+  readonly estar: boolean;
 }
 
-function adj(id: string, en: string, enMore: string | null, es: EsForms, polarity: Polarity, dim: string): Adjective {
-  return { id, en, enMore, es, polarity, dim };
+function adj(id: string, en: string, enMore: string | null, es: EsForms, polarity: Polarity, dim: string, estar = false): Adjective {
+  return { id, en, enMore, es, polarity, dim, estar };
 }
 
 export const ADJECTIVES: readonly Adjective[] = [
@@ -78,8 +80,8 @@ export const ADJECTIVES: readonly Adjective[] = [
   adj('durable', 'durable', 'more durable', esAdj('resistente'), 1, 'build'),
   adj('flimsy', 'flimsy', 'flimsier', esAdj('frágil'), -1, 'build'),
   adj('sturdy', 'sturdy', 'sturdier', esAdj('robusto'), 1, 'build'),
-  adj('wellmade', 'well made', null, esAdjPhrase('hecho', 'bien', false), 1, 'quality'),
-  adj('poorlymade', 'poorly made', null, esAdjPhrase('hecho', 'mal', false), -1, 'quality'),
+  adj('wellmade', 'well made', null, esAdjPhrase('hecho', 'bien', false), 1, 'quality', true),
+  adj('poorlymade', 'poorly made', null, esAdjPhrase('hecho', 'mal', false), -1, 'quality', true),
   adj('affordable', 'affordable', 'more affordable', esAdj('asequible'), 1, 'price'),
   adj('expensive', 'expensive', 'more expensive', esAdj('caro'), -1, 'price'),
   adj('compact', 'compact', 'more compact', esAdj('compacto'), 1, 'bulk'),

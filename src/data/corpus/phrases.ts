@@ -131,10 +131,15 @@ export function adjPredEs(p: AdjPred, g: Gender, n: GNumber): string {
   }
 }
 
-/** "es"/"son", "no es"/"no son". */
-export function copulaEs(n: GNumber, negated: boolean): string {
-  const v = n === 'pl' ? 'son' : 'es';
+/** "es"/"son" ("está"/"están" for estar adjectives), with "no" when negated. */
+export function copulaEs(n: GNumber, negated: boolean, adj?: Adjective): string {
+  const v = adj?.estar ? (n === 'pl' ? 'están' : 'está') : n === 'pl' ? 'son' : 'es';
   return negated ? `no ${v}` : v;
+}
+
+/** Degrees that read naturally before `adj`: downtoners only before one-word negative adjectives. */
+export function degreesFor(adj: Adjective): Degree[] {
+  return DEGREES.filter((d) => !d.negOnly || (adj.polarity < 0 && !adj.en.includes(' ')));
 }
 
 /** The value of an opinion in the review semantics: polarity x degree, flipped and scaled by negation. */

@@ -209,7 +209,9 @@ const SPANISH_SHARE = 0.25;
 export function generateDescription(scope: Scope): DraftRecord {
   const lang = scope.rng.chance(SPANISH_SHARE) ? 'es' : 'en';
   const t = scope.template(lang === 'es' ? ES : EN);
-  const p = scope.product();
-  scope.noteColors(p.category, p.colors);
-  return { task: 'description', input: enFullName(p), output: t.render(p), lang, kind: `description:${lang}`, template: t.id };
+  const listed = scope.product();
+  scope.noteColors(listed.category, listed.colors);
+  // Colors and features in any order: the same product is described in more than one way.
+  const p: Product = { ...listed, colors: scope.rng.shuffle([...listed.colors]), features: scope.rng.shuffle([...listed.features]) };
+  return { task: 'description', input: enFullName(listed), output: t.render(p), lang, kind: `description:${lang}`, template: t.id };
 }

@@ -17,8 +17,8 @@
  * the ones whose verdict is "okay".
  */
 import { capitalize, enVerb } from '../english.js';
-import { ADJ_BY_ID, DAYS, type Adjective } from '../lexicon.js';
-import { DEGREES, adjPredEn, adjPredEs, adjPredValue, type AdjPred } from '../phrases.js';
+import { ADJ_BY_ID, DAYS, type Adjective, type Color } from '../lexicon.js';
+import { DEGREES, adjPredEn, adjPredEs, adjPredValue, copulaEs, degreesFor, type AdjPred } from '../phrases.js';
 import { enFullName, esFullNameWithDet, esNumber, isPlural, weightEn, weightEs } from '../product-text.js';
 import type { Sentiment } from '../record.js';
 import type { Scope, TemplateInfo } from '../scope.js';
@@ -58,6 +58,8 @@ export interface ReviewMeaning {
   readonly breaks: readonly boolean[];
   readonly fact: 'arrived' | 'color' | 'weight' | null;
   readonly verdict: Verdict | null;
+  /** The product color a gift opener or a color fact mentions. */
+  readonly color: Color;
 }
 
 /** The sum of the opinions' values (the verdict is not part of it). */
@@ -113,9 +115,11 @@ function drawOnce(scope: Scope, lang: 'en' | 'es'): ReviewMeaning {
     dims.add(adj.dim);
     opinions.push(drawPred(scope, adj));
   }
-  const verdictId = rng.chance(0.5) ? rng.pick(Object.keys(VERDICT_VALUES) as Verdict['id'][]) : null;
-  const verdict = verdictId ? { id: verdictId, negated: VERDICT_VALUES[verdictId][1] !== null && rng.chance(0.4) } : null;
+  const verdict = rng.chance(0.5) ? drawVerdict(scope, Math.sign(reviewScore({ opinions }))) : null;
+  const color = rng.pick(product.colors);
+  scope.noteColors(product.category, [color]);
   return {
+    color,
     product,
     lang,
     opener: rng.chance(0.6) || opinions.length === 0 ? scope.template(OPENERS) : null,
@@ -127,26 +131,38 @@ function drawOnce(scope: Scope, lang: 'en' | 'es'): ReviewMeaning {
   };
 }
 
+const ALL_VERDICTS: readonly Verdict[] = (Object.keys(VERDICT_VALUES) as Verdict['id'][]).flatMap((id) =>
+  VERDICT_VALUES[id][1] === null ? [{ id, negated: false }] : [{ id, negated: false }, { id, negated: true }],
+);
+
+/** Mostly a verdict that agrees with the opinions (okay for balanced ones); sometimes any verdict, which then decides. */
+function drawVerdict(scope: Scope, opinionSign: number): Verdict {
+  const rng = scope.rng;
+  if (rng.chance(0.2)) return rng.pick(ALL_VERDICTS);
+  return rng.pick(ALL_VERDICTS.filter((v) => Math.sign(verdictValue(v)) === opinionSign));
+}
+
 function drawPred(scope: Scope, adj: Adjective): AdjPred {
   const rng = scope.rng;
   // "not very poorly made" does not read well: graded negation only for one-word adjectives.
   const graded = !adj.en.includes(' ');
   const neg = rng.weighted([['none', 5], ['not', 3], ['notvery', graded ? 1 : 0], ['notatall', graded ? 1 : 0]] as const);
-  const degrees = DEGREES.filter((d) => !d.negOnly || adj.polarity < 0);
-  return { adj, degree: neg === 'none' ? rng.pick(degrees) : DEGREES[0]!, neg };
-}
-
-/** Groups opinions into sentences: a new sentence starts where `breaks` says so. */
-function sentenceGroups(m: ReviewMeaning): AdjPred[][] {
-  const groups: AdjPred[][] = [];
-  m.opinions.forEach((o, i) => {
-    if (i === 0 || m.breaks[i]) groups.push([o]);
-    else groups[groups.length - 1]!.push(o);
-  });
-  return groups;
+  return { adj, degree: neg === 'none' ? rng.pick(degreesFor(adj)) : DEGREES[0]!, neg };
 }
 
 const sign = (p: AdjPred) => Math.sign(adjPredValue(p));
+
+/** Groups opinions into sentences: a new sentence starts where `breaks` says so, and before a second "but". */
+function sentenceGroups(m: ReviewMeaning): AdjPred[][] {
+  const groups: AdjPred[][] = [];
+  m.opinions.forEach((o, i) => {
+    const g = groups[groups.length - 1];
+    const turns = (xs: AdjPred[]) => xs.slice(1).filter((x, k) => sign(x) !== sign(xs[k]!)).length;
+    if (i === 0 || m.breaks[i] || turns([...g!, o]) > 1) groups.push([o]);
+    else g!.push(o);
+  });
+  return groups;
+}
 
 /** The clause template actually used for a group: "feels" cannot carry a negation, so it falls back to "is". */
 function clauseFor(m: ReviewMeaning, group: readonly AdjPred[]): string {
@@ -188,12 +204,9 @@ export function renderReviewEn(m: ReviewMeaning, scope: Scope): string {
       case 'review.open.used':
         out.push(`I have used ${full} for ${scope.rng.range(2, 9)} weeks.`);
         break;
-      case 'review.open.gift': {
-        const c = scope.rng.pick(p.colors);
-        scope.noteColors(p.category, [c]);
-        out.push(`I got ${full} in ${c.en} as a gift.`);
+      case 'review.open.gift':
+        out.push(`I got ${full} in ${m.color.en} as a gift.`);
         break;
-      }
       default:
         out.push(`I took ${full} on a trip to the coast.`);
     }
@@ -239,11 +252,8 @@ function factEn(m: ReviewMeaning, scope: Scope): string {
   switch (m.fact!) {
     case 'arrived':
       return `${it} arrived on ${scope.rng.pick(DAYS).en}.`;
-    case 'color': {
-      const c = scope.rng.pick(p.colors);
-      scope.noteColors(p.category, [c]);
-      return `The color is ${c.en}.`;
-    }
+    case 'color':
+      return `The color is ${m.color.en}.`;
     case 'weight':
       return `${it} ${enVerb('weigh', pl)} ${weightEn(p.weightG)}.`;
   }
@@ -251,14 +261,19 @@ function factEn(m: ReviewMeaning, scope: Scope): string {
 
 // ---------------------------------------------------------------- Spanish
 
-/** "es muy ligera", "no es impermeable"; later opinions drop the verb unless negated: "es ligera pero no es cómoda". */
-function esPreds(group: readonly AdjPred[], g: Gender, n: GNumber, verb: [string, string]): string {
-  const [v, vNeg] = verb;
-  const one = (p: AdjPred, first: boolean) => (p.neg !== 'none' ? `${vNeg} ${adjPredEs(p, g, n)}` : first ? `${v} ${adjPredEs(p, g, n)}` : adjPredEs(p, g, n));
-  let out = one(group[0]!, true);
+/**
+ * "es muy ligera", "no es impermeable". Later opinions drop the verb unless
+ * negated or taking the other copula: "es ligera pero no es cómoda", "es ligera y está bien hecha".
+ * `feel` uses "resulta(n)" for every opinion instead of ser/estar.
+ */
+function esPreds(group: readonly AdjPred[], g: Gender, n: GNumber, feel: boolean): string {
+  const verb = (p: AdjPred) => (feel ? `${p.neg !== 'none' ? 'no ' : ''}${n === 'pl' ? 'resultan' : 'resulta'}` : copulaEs(n, p.neg !== 'none', p.adj));
+  let out = `${verb(group[0]!)} ${adjPredEs(group[0]!, g, n)}`;
   for (let i = 1; i < group.length; i++) {
-    const next = one(group[i]!, false);
-    out += ` ${sign(group[i]!) === sign(group[i - 1]!) ? esAnd(next) : 'pero'} ${next}`;
+    const p = group[i]!;
+    const repeat = p.neg !== 'none' || (!feel && p.adj.estar !== group[i - 1]!.adj.estar);
+    const next = repeat ? `${verb(p)} ${adjPredEs(p, g, n)}` : adjPredEs(p, g, n);
+    out += ` ${sign(p) === sign(group[i - 1]!) ? esAnd(next) : 'pero'} ${next}`;
   }
   return out;
 }
@@ -290,12 +305,9 @@ export function renderReviewEs(m: ReviewMeaning, scope: Scope): string {
       case 'review.open.used':
         out.push(`Llevo ${scope.rng.range(2, 9)} semanas usando ${full}.`);
         break;
-      case 'review.open.gift': {
-        const c = scope.rng.pick(p.colors);
-        scope.noteColors(p.category, [c]);
-        out.push(`Me regalaron ${full} en color ${c.es.msg}.`);
+      case 'review.open.gift':
+        out.push(`Me regalaron ${full} en color ${m.color.es.msg}.`);
         break;
-      }
       default:
         out.push(`Me llevé ${full} de viaje a la costa.`);
     }
@@ -305,22 +317,20 @@ export function renderReviewEs(m: ReviewMeaning, scope: Scope): string {
     // Spanish drops the subject pronoun: "Es muy ligera."
     const subj = !named ? full : scope.rng.pick(['', `${esDet('def', g, n)} ${p.category.es.sg}`, `${esDet('this', g, n)} ${p.category.es.sg}`]);
     named = true;
-    const cop: [string, string] = pl ? ['son', 'no son'] : ['es', 'no es'];
-    const feel: [string, string] = pl ? ['resultan', 'no resultan'] : ['resulta', 'no resulta'];
     const lead = (s: string) => (subj ? `${subj} ${s}` : s);
     let s: string;
     switch (clauseFor(m, group)) {
       case 'review.clause.think':
-        s = `Creo que ${lead(esPreds(group, g, n, cop))}.`;
+        s = `Creo que ${lead(esPreds(group, g, n, false))}.`;
         break;
       case 'review.clause.feels':
-        s = `${esCap(lead(esPreds(group, g, n, feel)))}.`;
+        s = `${esCap(lead(esPreds(group, g, n, true)))}.`;
         break;
       case 'review.clause.honestly':
-        s = `Sinceramente, ${lead(esPreds(group, g, n, cop))}.`;
+        s = `Sinceramente, ${lead(esPreds(group, g, n, false))}.`;
         break;
       default:
-        s = `${esCap(lead(esPreds(group, g, n, cop)))}.`;
+        s = `${esCap(lead(esPreds(group, g, n, false)))}.`;
     }
     if (gi > 0) {
       const prev = groups[gi - 1]!;
@@ -343,11 +353,8 @@ function factEs(m: ReviewMeaning, scope: Scope): string {
   switch (m.fact!) {
     case 'arrived':
       return `${pl ? 'Llegaron' : 'Llegó'} el ${scope.rng.pick(DAYS).es}.`;
-    case 'color': {
-      const c = scope.rng.pick(p.colors);
-      scope.noteColors(p.category, [c]);
-      return `El color es ${c.es.msg}.`;
-    }
+    case 'color':
+      return `El color es ${m.color.es.msg}.`;
     case 'weight':
       return `${pl ? 'Pesan' : 'Pesa'} ${weightEs(p.weightG)}.`;
   }

@@ -6,7 +6,7 @@
 import { aOrAn, capitalize, enCount, enVerb, enWas, formatUsd } from '../english.js';
 import { ADJ_BY_ID, CATEGORIES, DAYS, MATERIAL_BY_ID, type Adjective, type Category } from '../lexicon.js';
 import {
-  DEGREES, adjPredEn, adjPredEs, copulaEs, npEn, npEs, npGender, npNumber, npPlural, type AdjPred, type Det, type NounPhrase,
+  DEGREES, adjPredEn, adjPredEs, copulaEs, degreesFor, npEn, npEs, npGender, npNumber, npPlural, type AdjPred, type Det, type NounPhrase,
 } from '../phrases.js';
 import { POLICIES } from '../policies.js';
 import { priceEn, priceEs, weightEn, weightEs } from '../product-text.js';
@@ -49,14 +49,13 @@ function adjPred(scope: Scope, adj: Adjective): AdjPred {
   const rng = scope.rng;
   const graded = !adj.en.includes(' ');
   const neg = rng.weighted([['none', 6], ['not', 2], ['notvery', graded ? 1 : 0], ['notatall', graded ? 1 : 0]] as const);
-  const degrees = DEGREES.filter((d) => !d.negOnly || adj.polarity < 0);
-  return { adj, degree: neg === 'none' ? rng.pick(degrees) : DEGREES[0]!, neg };
+  return { adj, degree: neg === 'none' ? rng.pick(degreesFor(adj)) : DEGREES[0]!, neg };
 }
 
 /** English verb phrase "is not very light"; Spanish "no es muy ligera". */
 function predicate(np: NounPhrase, p: AdjPred): Pair {
   const en = `${enVerb('be', npPlural(np))} ${adjPredEn(p)}`;
-  const es = `${copulaEs(npNumber(np), p.neg !== 'none')} ${adjPredEs(p, npGender(np), npNumber(np))}`;
+  const es = `${copulaEs(npNumber(np), p.neg !== 'none', p.adj)} ${adjPredEs(p, npGender(np), npNumber(np))}`;
   return { en, es };
 }
 
@@ -138,9 +137,10 @@ const FRAMES: readonly Frame[] = [
       const g = npGender(np);
       const n = npNumber(np);
       const same = a.polarity === b.polarity;
-      const bEs = agree(b.es, g, n);
+      // The verb is repeated when the second adjective takes the other copula: "es ligera y está bien hecha".
+      const bEs = a.estar === b.estar ? agree(b.es, g, n) : `${copulaEs(n, false, b)} ${agree(b.es, g, n)}`;
       const en = `${npEn(np)} ${enVerb('be', npPlural(np))} ${a.en} ${same ? 'and' : 'but'} ${b.en}`;
-      const es = `${npEs(np)} ${copulaEs(n, false)} ${agree(a.es, g, n)} ${same ? esAnd(bEs) : 'pero'} ${bEs}`;
+      const es = `${npEs(np)} ${copulaEs(n, false, a)} ${agree(a.es, g, n)} ${same ? esAnd(bEs) : 'pero'} ${bEs}`;
       return sentence(en, es);
     },
   },
@@ -280,7 +280,7 @@ const FRAMES: readonly Frame[] = [
       const np: NounPhrase = { cat, plural: pl, det: 'this' };
       if (rng.chance(0.5)) {
         const adj = rng.pick(opinionAdjectives(cat).filter((a) => a.polarity > 0));
-        return { en: `${pl ? 'Are' : 'Is'} ${npEn(np)} ${adj.en}?`, es: `¿${pl ? 'Son' : 'Es'} ${agree(adj.es, cat.es.g, pl ? 'pl' : 'sg')} ${npEs(np)}?` };
+        return { en: `${pl ? 'Are' : 'Is'} ${npEn(np)} ${adj.en}?`, es: `¿${esCap(copulaEs(pl ? 'pl' : 'sg', false, adj))} ${agree(adj.es, cat.es.g, pl ? 'pl' : 'sg')} ${npEs(np)}?` };
       }
       const color = scope.color(cat);
       return { en: `Do you have ${npEn(np)} in ${color.en}?`, es: `¿Tienen ${npEs(np)} en ${color.es.msg}?` };
@@ -312,7 +312,7 @@ const FRAMES: readonly Frame[] = [
       const adj = scope.rng.pick(opinionAdjectives(np.cat).filter((a) => a.polarity < 0));
       const trip = scope.rng.pick(TRIPS);
       const pl = npPlural(np);
-      return sentence(`${npEn(np)} ${enVerb('be', pl)} too ${adj.en} for ${trip.en}`, `${npEs(np)} ${copulaEs(npNumber(np), false)} demasiado ${agree(adj.es, npGender(np), npNumber(np))} para ${trip.es}`);
+      return sentence(`${npEn(np)} ${enVerb('be', pl)} too ${adj.en} for ${trip.en}`, `${npEs(np)} ${copulaEs(npNumber(np), false, adj)} demasiado ${agree(adj.es, npGender(np), npNumber(np))} para ${trip.es}`);
     },
   },
 ];
