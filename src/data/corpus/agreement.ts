@@ -80,14 +80,18 @@ const agrees = (a: Feats, b: Feats) => a.n === b.n && (a.g === null || b.g === n
 interface Token {
   readonly raw: string;
   readonly w: string;
+  /** Punctuation follows: a phrase does not continue past this token. */
+  readonly end: boolean;
 }
 
 function tokenize(sentence: string): Token[] {
-  return sentence
-    .split(/\s+/)
-    .map((raw) => raw.replace(/^[¿¡("]+|[?!.,;:)"]+$/g, ''))
-    .filter((raw) => raw.length > 0)
-    .map((raw) => ({ raw, w: raw.toLowerCase() }));
+  const out: Token[] = [];
+  for (const piece of sentence.split(/\s+/)) {
+    const raw = piece.replace(/^[¿¡("]+|[?!.,;:)"]+$/g, '');
+    if (raw.length === 0) continue;
+    out.push({ raw, w: raw.toLowerCase(), end: /[?!.,;:)"]$/.test(piece) });
+  }
+  return out;
 }
 
 /** Checks one Spanish sentence (or a short text of several). */
@@ -98,6 +102,15 @@ export function checkSpanishAgreement(text: string): AgreementReport {
   const expect = (ok: boolean, what: string) => {
     checks++;
     if (!ok) errors.push(what);
+  };
+
+  /** The y -> e rule for a conjunction at position i. */
+  const checkConj = (i: number) => {
+    const w = t[i]!.w;
+    const next = t[i + 1]?.w;
+    if ((w !== 'y' && w !== 'e') || next === undefined) return;
+    const iSound = /^(i|í|hi(?!e))/.test(next);
+    expect(iSound === (w === 'e'), `'${w} ${next}': use '${iSound ? 'e' : 'y'}' before '${next}'`);
   };
 
   const nounAt = (i: number): { feats: Feats; len: number; form: string } | null => {
@@ -114,6 +127,7 @@ export function checkSpanishAgreement(text: string): AgreementReport {
     while (i < t.length) {
       const w = t[i]!.w;
       if (DEGREE_WORDS.has(w)) {
+        if (t[i]!.end) return i + 1;
         i++;
         continue;
       }
@@ -124,10 +138,12 @@ export function checkSpanishAgreement(text: string): AgreementReport {
       if (!ADJ_WORDS.has(w)) break;
       const f = inflectionOf(w);
       expect(agrees(f, np), `'${label} ... ${w}': adjective '${w}' (${fmt(f)}) does not agree with ${fmt(np)}`);
+      if (t[i]!.end) return i + 1;
       i++;
       // "fácil de usar", "hecho de": the complement is not an adjective of this phrase.
       if (t[i]?.w === 'de' && (t[i + 1]?.w === 'usar')) i += 2;
       if (t[i] && (t[i]!.w === 'y' || t[i]!.w === 'e' || t[i]!.w === 'pero')) {
+        checkConj(i);
         const after = t[i + 1]?.w === 'no' ? i + 2 : i + 1;
         const cop = t[after]?.w;
         if (cop !== undefined && COPULAS[cop] !== undefined) {
@@ -141,6 +157,7 @@ export function checkSpanishAgreement(text: string): AgreementReport {
 
   /** After a subject noun phrase: [no] copula [degree] adjective ... */
   const predicateFrom = (i: number, np: Feats, label: string): number => {
+    if (i > 0 && t[i - 1]!.end) return i;
     let j = i;
     if (t[j]?.w === 'no') j++;
     const cop = t[j]?.w;
@@ -155,11 +172,7 @@ export function checkSpanishAgreement(text: string): AgreementReport {
   for (let i = 0; i < t.length; ) {
     const w = t[i]!.w;
     if (w === 'y' || w === 'e') {
-      const next = t[i + 1]?.w;
-      if (next !== undefined) {
-        const iSound = /^(i|í|hi(?!e))/.test(next);
-        expect(iSound === (w === 'e'), `'${w} ${next}': use '${iSound ? 'e' : 'y'}' before '${next}'`);
-      }
+      checkConj(i);
       i++;
       continue;
     }
@@ -178,15 +191,20 @@ export function checkSpanishAgreement(text: string): AgreementReport {
       continue;
     }
     const label = t.slice(i, start + noun.len).map((x) => x.w).join(' ');
+    const nounEnd = start + noun.len - 1;
     if (det) expect(agrees(det, noun.feats), `'${label}': determiner '${w}' (${fmt(det)}) does not agree with '${noun.form}' (${fmt(noun.feats)})`);
     const np: Feats = { g: noun.feats.g, n: noun.feats.n };
     let j = start + noun.len;
+    if (t[nounEnd]!.end) {
+      i = j;
+      continue;
+    }
     // A product name after the noun: capitalized words, then "de Brand".
-    while (j < t.length && /^[A-Z0-9]/.test(t[j]!.raw) && !NOUNS.has(t[j]!.w)) j++;
-    if (t[j]?.w === 'de' && t[j + 1] && /^[A-Z]/.test(t[j + 1]!.raw)) j += 2;
+    while (j < t.length && /^[A-Z0-9]/.test(t[j]!.raw) && !NOUNS.has(t[j]!.w) && !t[j - 1]!.end) j++;
+    if (!t[j - 1]!.end && t[j]?.w === 'de' && t[j + 1] && /^[A-Z]/.test(t[j + 1]!.raw)) j += 2;
     j = adjectivesFrom(j, np, label);
     // A relative clause "que compré el lunes": the predicate follows it.
-    if (t[j]?.w === 'que' && t[j + 1]?.w === 'compré') {
+    if (!t[j - 1]?.end && t[j]?.w === 'que' && t[j + 1]?.w === 'compré') {
       let k = j + 2;
       while (k < t.length && k < j + 7 && COPULAS[t[k]!.w] === undefined && t[k]!.w !== 'no') k++;
       j = k;

@@ -50,7 +50,8 @@ export const TEST_HELD_OUT_SHARE = 0.5;
 /** Share of training records that use the canonical prompt (the rest use paraphrases). */
 export const CANONICAL_SHARE = 0.6;
 
-const GENERATORS: Record<TaskName, (scope: Scope) => DraftRecord> = {
+/** One record of a task, drawn from a scope. */
+export const GENERATORS: Readonly<Record<TaskName, (scope: Scope) => DraftRecord>> = {
   description: generateDescription,
   support: generateSupport,
   translate: generateTranslation,

@@ -5,7 +5,7 @@
  */
 import { aOrAn, enVerb, enWas } from '../english.js';
 import type { Color, Part } from '../lexicon.js';
-import { enShortName, isPlural } from '../product-text.js';
+import { enFullName, isPlural } from '../product-text.js';
 import type { Scope, TemplateInfo } from '../scope.js';
 import type { Product } from '../world.js';
 
@@ -102,7 +102,7 @@ export function drawTicket(scope: Scope): TicketMeaning {
 function issueClause(t: TicketMeaning): string {
   const p = t.product;
   const pl = isPlural(p);
-  const the = `the ${enShortName(p)}`;
+  const the = `the ${enFullName(p)}`;
   const i = t.issue;
   const w = t.wording;
   switch (i.kind) {
@@ -161,7 +161,7 @@ export function renderTicket(t: TicketMeaning): string {
 
 /** The one-line summary of a ticket, from its meaning. */
 export function ticketSummary(t: TicketMeaning): string {
-  const p = enShortName(t.product);
+  const p = enFullName(t.product);
   const pl = isPlural(t.product);
   const want = requestWords(t)[1];
   const i = t.issue;
