@@ -164,10 +164,22 @@ function sentenceGroups(m: ReviewMeaning): AdjPred[][] {
   return groups;
 }
 
-/** The clause template actually used for a group: "feels" cannot carry a negation, so it falls back to "is". */
-function clauseFor(m: ReviewMeaning, group: readonly AdjPred[]): string {
-  if (m.clause.id === 'review.clause.feels' && group.some((p) => p.neg !== 'none')) return 'review.clause.is';
-  return m.clause.id;
+/**
+ * The clause template used for the sentence of group `index`: "I think" and
+ * "Honestly," open only the first opinion sentence (later ones, already led by
+ * "However"/"Also", use "is"), and "feels" cannot carry a negation.
+ */
+function clauseFor(m: ReviewMeaning, group: readonly AdjPred[], index: number): string {
+  const id = m.clause.id;
+  if (index > 0 && (id === 'review.clause.think' || id === 'review.clause.honestly')) return 'review.clause.is';
+  if (id === 'review.clause.feels' && group.some((p) => p.neg !== 'none')) return 'review.clause.is';
+  return id;
+}
+
+/** "Also, " + a sentence, lowercasing its first letter (but never the pronoun "I"). */
+function connect(connector: string, sentence: string): string {
+  const first = /^I\b/.test(sentence) ? sentence : `${sentence[0]!.toLowerCase()}${sentence.slice(1)}`;
+  return `${connector}, ${first}`;
 }
 
 // ---------------------------------------------------------------- English
@@ -217,7 +229,7 @@ export function renderReviewEn(m: ReviewMeaning, scope: Scope): string {
     named = true;
     const be = enVerb('be', pl);
     let s: string;
-    switch (clauseFor(m, group)) {
+    switch (clauseFor(m, group, gi)) {
       case 'review.clause.think':
         s = `I think ${subj} ${be} ${enPreds(group)}.`;
         break;
@@ -233,7 +245,7 @@ export function renderReviewEn(m: ReviewMeaning, scope: Scope): string {
     if (gi > 0) {
       const prev = groups[gi - 1]!;
       const turn = sign(group[0]!) !== sign(prev[prev.length - 1]!);
-      s = `${turn ? 'However' : 'Also'}, ${s[0]!.toLowerCase()}${s.slice(1)}`;
+      s = connect(turn ? 'However' : 'Also', s);
     }
     out.push(s);
   });
@@ -319,7 +331,7 @@ export function renderReviewEs(m: ReviewMeaning, scope: Scope): string {
     named = true;
     const lead = (s: string) => (subj ? `${subj} ${s}` : s);
     let s: string;
-    switch (clauseFor(m, group)) {
+    switch (clauseFor(m, group, gi)) {
       case 'review.clause.think':
         s = `Creo que ${lead(esPreds(group, g, n, false))}.`;
         break;
@@ -335,7 +347,7 @@ export function renderReviewEs(m: ReviewMeaning, scope: Scope): string {
     if (gi > 0) {
       const prev = groups[gi - 1]!;
       const turn = sign(group[0]!) !== sign(prev[prev.length - 1]!);
-      s = `${turn ? 'Sin embargo' : 'Además'}, ${s[0]!.toLowerCase()}${s.slice(1)}`;
+      s = connect(turn ? 'Sin embargo' : 'Además', s);
     }
     out.push(s);
   });
