@@ -20,7 +20,7 @@ valid.jsonl test.jsonl (records), world.json (catalog), manifest.json.
 Flags:
   --out DIR     folder to write (created if missing; files are replaced atomically)
   --seed N      non-negative integer (default ${DEFAULT_SEED}); same seed, same bytes
-  --scale X     multiplies record counts (default ${DEFAULT_SCALE}: about 14 MB of training text)
+  --scale X     multiplies record counts (default ${DEFAULT_SCALE}: about 16 MB of training text)
   --json        print the manifest summary as one JSON object`;
 
 const command: Command = {

@@ -25,7 +25,7 @@ import { buildWorld, type HeldOutEntities, type World } from './world.js';
 export interface CorpusOptions {
   /** Non-negative integer; the same seed gives byte-identical output. Default 1. */
   readonly seed?: number;
-  /** Multiplies every record count. Default 1 (about 14 MB of training text). */
+  /** Multiplies every record count. Default 1 (about 16 MB of training text). */
   readonly scale?: number;
 }
 

@@ -312,7 +312,7 @@ const POLICY_KINDS: readonly PolicyKind[] = [
   },
 ];
 
-const OPENERS = ['', '', '', 'Hi! ', 'Hello, ', 'Hi there. ', 'Good morning! ', 'Quick question: '];
+const OPENERS = ['', '', '', 'Hi! ', 'Hello. ', 'Hi there. ', 'Good morning! ', 'Quick question: '];
 const CLOSERS = ['', '', '', ' Thanks!', ' Thank you.'];
 
 /** Every question template of the task, for the manifest and the held-out tests. */
