@@ -16,3 +16,6 @@ export { quantizeQ8_0, dequantizeQ8_0, quantizeQ4_0, dequantizeQ4_0, dotQ8_0, do
 export type { DotActivations } from './quant.js';
 export { quantizeQ4K, dequantizeQ4K, quantizeQ6K, dequantizeQ6K } from './quant-k.js';
 export { toFloat32, fromFloat32 } from './quantize.js';
+export { resolveHub, isHubRef, parseHubRef, DEFAULT_HUB_ENDPOINT } from './hub.js';
+export type { HubOptions, HubSnapshot, HubProgress, HubRef } from './hub.js';
+export { selectModelFiles, repoFolder } from './hub-cache.js';
