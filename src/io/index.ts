@@ -19,3 +19,5 @@ export { toFloat32, fromFloat32 } from './quantize.js';
 export { resolveHub, isHubRef, parseHubRef, DEFAULT_HUB_ENDPOINT } from './hub.js';
 export type { HubOptions, HubSnapshot, HubProgress, HubRef } from './hub.js';
 export { selectModelFiles, repoFolder } from './hub-cache.js';
+export { quantizeGguf, LLAMA_FTYPE } from './gguf-quantize.js';
+export type { QuantizeGgufOptions, QuantizeGgufResult, GgufTargetType } from './gguf-quantize.js';
