@@ -4,5 +4,6 @@
  * @module
  */
 export * from './errors.js';
+export * from './io/index.js';
 export * from './data/corpus/index.js';
 export * from './eval/metrics/index.js';
