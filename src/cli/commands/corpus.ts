@@ -4,7 +4,7 @@
  */
 import { numberFlag, parseFlags, writeLine, type Command } from '../command.js';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_SCALE, DEFAULT_SEED, SPLITS, writeCorpus } from '../../data/corpus/index.js';
+import { CORPUS_SPLITS, DEFAULT_SCALE, DEFAULT_SEED, writeCorpus } from '../../data/corpus/index.js';
 
 const usage = `lmkit corpus --out DIR [--seed N] [--scale X] [--json]
 
@@ -46,7 +46,7 @@ const command: Command = {
       return 0;
     }
     writeLine(io.stdout, `wrote corpus (seed ${m.seed}, scale ${m.scale}) to ${values.out}`);
-    for (const split of SPLITS) {
+    for (const split of CORPUS_SPLITS) {
       const mb = (m.files[`${split}.txt`]!.bytes / 1e6).toFixed(2);
       const extra = split === 'test' ? ` (${m.testHeldOutRecords} use held-out entities or templates)` : '';
       writeLine(io.stdout, `  ${split.padEnd(5)} ${String(m.counts[split].total).padStart(7)} records  ${mb.padStart(6)} MB text${extra}`);

@@ -4,10 +4,9 @@
  * translation, review sentiment, one-line summaries), with held-out test
  * entities and templates, the canonical ChatML prompts, and readers.
  */
-export { Rng } from './rng.js';
 export {
-  TASKS, SPLITS, SENTIMENTS,
-  type TaskName, type SplitName, type Sentiment, type Lang, type CorpusRecord,
+  TASKS as CORPUS_TASKS, SPLITS as CORPUS_SPLITS, SENTIMENTS,
+  type TaskName as CorpusTask, type SplitName as CorpusSplit, type Sentiment, type Lang as CorpusLang, type CorpusRecord,
 } from './record.js';
 export {
   END_OF_TEXT, IM_START, IM_END, SPECIAL_TOKENS, SUPPORT_SYSTEM, TASK_PROMPTS,
@@ -21,6 +20,5 @@ export {
 } from './generate.js';
 export { writeCorpus, splitText, type CorpusManifest, type WriteCorpusOptions } from './write.js';
 export { loadSplit, readManifest } from './load.js';
-export { buildWorld, type World, type Product } from './world.js';
-export { SHOP, POLICIES } from './policies.js';
+export { buildWorld, type World as CorpusWorld, type Product as CorpusProduct } from './world.js';
 export { checkSpanishAgreement, type AgreementReport } from './agreement.js';
