@@ -89,6 +89,9 @@ test('sentiment outputs are exactly the label; review summaries start with it', 
   const c = generateCorpus({ seed: 4, scale: 0.02 });
   for (const r of c.splits.train) {
     if (r.task === 'sentiment') assert.equal(r.output, r.label);
-    if (r.kind === 'summary:review') assert.ok(r.output.startsWith(`${r.label![0]!.toUpperCase()}${r.label!.slice(1)} review of the `), r.output);
+    if (r.kind === 'summary:review') {
+      assert.ok(r.output.startsWith(`${r.label![0]!.toUpperCase()}${r.label!.slice(1)} review of the `), r.output);
+      assert.doesNotMatch(r.output, /says them|\bit are\b|\bthey is\b/);
+    }
   }
 });

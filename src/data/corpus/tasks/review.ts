@@ -138,7 +138,7 @@ const ALL_VERDICTS: readonly Verdict[] = (Object.keys(VERDICT_VALUES) as Verdict
 /** Mostly a verdict that agrees with the opinions (okay for balanced ones); sometimes any verdict, which then decides. */
 function drawVerdict(scope: Scope, opinionSign: number): Verdict {
   const rng = scope.rng;
-  if (rng.chance(0.2)) return rng.pick(ALL_VERDICTS);
+  if (rng.chance(0.15)) return rng.pick(ALL_VERDICTS);
   return rng.pick(ALL_VERDICTS.filter((v) => Math.sign(verdictValue(v)) === opinionSign));
 }
 
@@ -374,13 +374,14 @@ function factEs(m: ReviewMeaning, scope: Scope): string {
 
 // ---------------------------------------------------------------- summary
 
-const VERDICT_SUMMARY: Record<Verdict['id'], (it: string, is: string) => [string, string | null]> = {
+/** Verdict phrases for summaries; `it` is the object pronoun (it/them), `itIs` the subject and verb (it is/they are). */
+const VERDICT_SUMMARY: Record<Verdict['id'], (it: string, itIs: string) => [string, string | null]> = {
   love: (it) => [`loves ${it}`, null],
   recommend: (it) => [`recommends ${it}`, `does not recommend ${it}`],
   again: (it) => [`would buy ${it} again`, `would not buy ${it} again`],
   highly: (it) => [`highly recommends ${it}`, null],
   returning: (it) => [`is returning ${it}`, null],
-  worth: (it, is) => [`says ${it} ${is} worth the money`, `says ${it} ${is} not worth the money`],
+  worth: (_it, itIs) => [`says ${itIs} worth the money`, `says ${itIs} not worth the money`],
   okay: (it) => [`finds ${it} okay`, null],
 };
 
@@ -397,7 +398,7 @@ export function reviewSummary(m: ReviewMeaning): string {
     }
   });
   const pl = isPlural(m.product);
-  const verdict = m.verdict ? VERDICT_SUMMARY[m.verdict.id](pl ? 'them' : 'it', pl ? 'are' : 'is')[m.verdict.negated ? 1 : 0]! : '';
+  const verdict = m.verdict ? VERDICT_SUMMARY[m.verdict.id](pl ? 'them' : 'it', pl ? 'they are' : 'it is')[m.verdict.negated ? 1 : 0]! : '';
   const body = [aspects, verdict].filter((x) => x !== '').join('; ');
   return `${head}: ${body || 'no clear opinion'}.`;
 }
