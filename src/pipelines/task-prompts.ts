@@ -3,6 +3,7 @@
  * trained (the corpus's canonical prompts); any other model gets a plain
  * instruction in its own chat template.
  */
+import { sentimentPrompt, summaryPrompt, translatePrompt } from '../data/corpus/prompts.js';
 import { UnsupportedError } from '../errors.js';
 import type { ModelInfo } from '../serve/engine.js';
 import type { ChatMessage } from './chat-template.js';
@@ -49,8 +50,8 @@ function baseLang(code: string): string {
   return code.toLowerCase().split(/[-_]/)[0]!;
 }
 
-/** The built-in model's canonical prompts (src/data/corpus/prompts.ts wording). */
-export function builtinPrompts(corpus: {
+/** The built-in model's canonical prompts, from the corpus's prompt builders. */
+function builtinPrompts(corpus: {
   translatePrompt(text: string, target: 'es' | 'en'): string;
   sentimentPrompt(review: string): string;
   summaryPrompt(text: string): string;
@@ -74,7 +75,9 @@ export function builtinPrompts(corpus: {
   };
 }
 
-/** The prompts to ask `info`'s model with. */
+const builtin = builtinPrompts({ translatePrompt, sentimentPrompt, summaryPrompt });
+
+/** The prompts to ask `info`'s model with: the built-in model's trained ones, or generic instructions. */
 export function promptsFor(info: ModelInfo): TaskPrompts {
-  return info.builtIn ? genericPrompts : genericPrompts;
+  return info.builtIn ? builtin : genericPrompts;
 }
