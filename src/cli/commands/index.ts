@@ -8,4 +8,5 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
   corpus: () => import('./corpus.js'),
   inspect: () => import('./inspect.js'),
+  keys: () => import('./keys.js'),
 };
