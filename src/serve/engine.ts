@@ -62,6 +62,8 @@ export interface GenerateRequest {
   /** Also report the prompt's tokens with their log-probabilities (the first has none). */
   readonly echo?: boolean;
   readonly constraint?: OutputConstraint | null;
+  /** Keep generating past end-of-sequence tokens (benchmarks that need a fixed length). */
+  readonly ignoreEos?: boolean;
 }
 
 /** One token with its log-probability under the model (null for the first prompt token). */

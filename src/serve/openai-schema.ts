@@ -25,6 +25,8 @@ const samplingFields = {
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   stop: stopSchema,
   seed: int('an integer').nullish(),
+  /** Not in OpenAI's API (vLLM's name): keep generating past end-of-sequence tokens, for benchmarks. */
+  ignore_eos: z.boolean().nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   user: z.string().optional(),

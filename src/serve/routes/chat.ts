@@ -99,6 +99,7 @@ export async function chatCompletions(c: Context, env: RouteEnv): Promise<Respon
       clampToContext: maxTokens == null,
       sampling: samplingFromBody(body, i),
       stop: stopList(body.stop),
+      ...(body.ignore_eos ? { ignoreEos: true } : {}),
       logprobs: body.logprobs ? (body.top_logprobs ?? 0) : null,
       constraint: prep.constraint,
     }));

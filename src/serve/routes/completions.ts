@@ -87,6 +87,7 @@ export async function completions(c: Context, env: RouteEnv): Promise<Response> 
         clampToContext: body.max_tokens == null,
         sampling: samplingFromBody(body, j),
         stop: stopList(body.stop),
+      ...(body.ignore_eos ? { ignoreEos: true } : {}),
         logprobs: top,
         echo,
       })),
