@@ -197,7 +197,7 @@ export class Sequence {
       const r = this.stop.push(this.decoder.push(token));
       text = r.text;
       if (r.stopped) this.finishReason = 'stop';
-      else if (c?.closed) text += this.finish('stop');
+      else if (c?.closed) text += this.finish(c.forcedToEnd ? 'length' : 'stop');
       else if (this.generated.length >= this.maxTokens) text += this.finish('length');
     }
     this.text += text;

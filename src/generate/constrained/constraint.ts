@@ -24,6 +24,8 @@ export interface TokenConstraint {
   readonly complete: boolean;
   /** Complete, and no byte may follow: generation ends here. */
   readonly closed: boolean;
+  /** The budget forced the shortest completion (the output was cut short to stay valid). */
+  readonly forcedToEnd: boolean;
 }
 
 /** Makes one constraint per sequence (the compiled grammar and token tables are shared). */

@@ -15,7 +15,7 @@
 import { InvalidArgumentError, UnsupportedError } from '../../errors.js';
 import { stateCompletion } from './completion.js';
 import type { ConstraintFactory, TokenConstraint } from './constraint.js';
-import { Matcher, type State } from './matcher.js';
+import { K, Matcher, S, type State } from './matcher.js';
 import type { GrammarNode } from './schema.js';
 import { child, type TokenTable } from './token-table.js';
 
@@ -42,6 +42,48 @@ export class JsonGrammar implements ConstraintFactory {
   /** Tokens allowed in state s (cached on the state); EOS ids when s is a complete document. */
   mask(s: State): Uint32Array {
     if (s.mask) return s.mask;
+    const m = this.stringMask(s) ?? this.trieMask(s);
+    if (s.accepting) for (const e of this.table.eosIds) m[e >>> 5]! |= 1 << (e & 31);
+    s.mask = m;
+    return m;
+  }
+
+  /**
+   * Fast path inside a string (the common state, and the one whose mask the
+   * trie walk finds slowest, since nearly every token is valid there): the
+   * plain tokens that fit the length bound, plus a walk of the others.
+   */
+  private stringMask(s: State): Uint32Array | null {
+    if (s.frames.length !== 1) return null;
+    const f = s.frames[0]!;
+    if (f.kind !== K.Str || f.b !== S.Normal) return null;
+    const node = f.node as Extract<GrammarNode, { k: 'str' }>;
+    const { upTo, others } = this.table.plain;
+    const room = node.max === Infinity ? upTo.length - 1 : Math.min(upTo.length - 1, node.max - f.a);
+    const m = room >= 0 ? Uint32Array.from(upTo[room]!) : new Uint32Array(this.words);
+    const { bytes } = this.table;
+    const { quoteChars, quoteAt } = this.table.plain;
+    // Tokens that close the string after a plain run continue from the state after the string,
+    // which is the same at every length: walk only their tail, from there.
+    const after = this.matcher.stateOf([f.up!]);
+    const counted = node.min > 0 || node.max !== Infinity;
+    for (let i = 0; i < others.length; i++) {
+      const id = others[i]!;
+      const b = bytes[id]!;
+      const qc = quoteChars[i]!;
+      let ok: boolean;
+      if (qc >= 0) {
+        const total = f.a + qc;
+        ok = (!counted || (total >= node.min && total <= node.max)) && (quoteAt[i]! + 1 === b.length || this.matcher.walk(after, b, quoteAt[i]! + 1) !== null);
+      } else {
+        ok = this.matcher.walk(s, b) !== null;
+      }
+      if (ok) m[id >>> 5]! |= 1 << (id & 31);
+    }
+    return m;
+  }
+
+  private trieMask(s: State): Uint32Array {
     const m = new Uint32Array(this.words);
     const { trie } = this.table;
     const { byte, end, tokStart, ids } = trie;
@@ -58,8 +100,6 @@ export class JsonGrammar implements ConstraintFactory {
       }
     };
     visit(0, s);
-    if (s.accepting) for (const e of this.table.eosIds) m[e >>> 5]! |= 1 << (e & 31);
-    s.mask = m;
     return m;
   }
 
@@ -123,6 +163,10 @@ class JsonConstraint implements TokenConstraint {
 
   get closed(): boolean {
     return this.state.closed || (this.plan !== null && this.plan.at === this.plan.bytes.length && this.state.accepting);
+  }
+
+  get forcedToEnd(): boolean {
+    return this.plan !== null;
   }
 
   minTokens(): number {

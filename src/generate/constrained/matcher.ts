@@ -78,7 +78,7 @@ export interface Frame {
   readonly up: Frame | null;
   readonly id: number;
   /** Shortest bytes completing this stack (memo, see completion.ts). */
-  comp?: Uint8Array;
+  comp: Uint8Array | undefined;
 }
 
 export interface State {
@@ -90,9 +90,9 @@ export interface State {
   /** Only the end of the document: nothing may follow. */
   readonly closed: boolean;
   /** Caches for the constraint (token mask, shortest completion, its token count). */
-  mask?: Uint32Array;
-  comp?: Uint8Array;
-  minTokens?: number;
+  mask: Uint32Array | undefined;
+  comp: Uint8Array | undefined;
+  minTokens: number | undefined;
 }
 
 const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -120,10 +120,16 @@ export class Matcher {
     const key = `${kind},${node ? node.id : -1},${a},${b},${up ? up.id : -1}`;
     let f = this.frames.get(key);
     if (!f) {
-      f = { kind, node, a, b, up, id: this.frames.size };
+      // Every field set up front, so all frames share one hidden class.
+      f = { kind, node, a, b, up, id: this.frames.size, comp: undefined };
       this.frames.set(key, f);
     }
     return f;
+  }
+
+  /** The state made of exactly these frames. */
+  stateOf(frames: Frame[]): State {
+    return this.state(frames)!;
   }
 
   private state(list: Frame[]): State | null {
@@ -133,7 +139,8 @@ export class Matcher {
     let s = this.states.get(key);
     if (!s) {
       const accepting = uniq.some((f) => f.kind === K.End || (f.kind === K.Num && numComplete(f.a) && f.up === this.end));
-      s = { frames: uniq, id: this.states.size, next: new Array(256), accepting, closed: uniq.length === 1 && uniq[0]!.kind === K.End };
+      const next: (State | null | undefined)[] = new Array(256).fill(undefined);
+      s = { frames: uniq, id: this.states.size, next, accepting, closed: uniq.length === 1 && uniq[0]!.kind === K.End, mask: undefined, comp: undefined, minTokens: undefined };
       this.states.set(key, s);
     }
     return s;
@@ -150,10 +157,14 @@ export class Matcher {
     return n;
   }
 
-  /** The state after a byte string, or null. */
-  walk(s: State, bytes: Uint8Array): State | null {
+  /** The state after bytes[start..], or null. (An offset, because subarray() costs more than the walk.) */
+  walk(s: State, bytes: Uint8Array, start = 0): State | null {
     let cur: State | null = s;
-    for (let i = 0; i < bytes.length && cur; i++) cur = this.step(cur, bytes[i]!);
+    for (let i = start; i < bytes.length && cur; i++) {
+      const c = bytes[i]!;
+      const known: State | null | undefined = cur.next[c];
+      cur = known !== undefined ? known : this.step(cur, c);
+    }
     return cur;
   }
 

@@ -161,7 +161,7 @@ function compile(s: Schema, path: string, b: NodeBuilder, defs: Record<string, u
 
 function compileRef(s: Record<string, unknown>, path: string, b: NodeBuilder, defs: Record<string, unknown>, refs: Set<string>): GrammarNode {
   const ref = s['$ref'];
-  const others = Object.keys(s).filter((k) => k !== '$ref' && !ANNOTATIONS.has(k));
+  const others = Object.keys(s).filter((k) => k !== '$ref' && k !== '$defs' && k !== 'definitions' && !ANNOTATIONS.has(k));
   if (others.length) throw new UnsupportedError('json_schema', `${path}: $ref next to '${others.join("', '")}' is not supported`);
   const m = typeof ref === 'string' ? /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(ref) : null;
   if (!m) throw new UnsupportedError('json_schema', `${path}.$ref: only '#/$defs/NAME' and '#/definitions/NAME' are supported, got ${JSON.stringify(ref)}`);

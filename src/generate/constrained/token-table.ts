@@ -51,6 +51,86 @@ export interface TokenTable {
   readonly bytes: readonly Uint8Array[];
   readonly trie: TokenTrie;
   readonly eosIds: readonly number[];
+  readonly plain: PlainTokens;
+}
+
+/**
+ * Tokens that can sit anywhere inside a JSON string without ending it: whole
+ * UTF-8 characters, no quote, backslash or control character. Inside a string
+ * they only add characters, so a string state's mask is "the plain tokens of
+ * at most n characters" plus a check of the few others.
+ */
+export interface PlainTokens {
+  /** upTo[c]: bitset of plain tokens of at most c characters (c up to the longest). */
+  readonly upTo: readonly Uint32Array[];
+  /** Ids with bytes that are not plain. */
+  readonly others: Int32Array;
+  /** Per entry of `others`: characters before its first byte when that byte is a quote ending a plain run, else -1. */
+  readonly quoteChars: Int32Array;
+  /** Per entry of `others`: the byte index of that quote. */
+  readonly quoteAt: Int32Array;
+}
+
+/** Characters in a plain token, or -1 when it is not plain. */
+export function plainChars(b: Uint8Array): number {
+  let chars = 0;
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c < 0x80) {
+      if (c < 0x20 || c === 0x22 || c === 0x5c) return -1;
+      need = 0;
+    } else if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return -1;
+    if (i + need >= b.length + (need ? 0 : 1)) return -1;
+    for (let k = 1; k <= need; k++) {
+      const x = b[i + k]!;
+      if (x < (k === 1 ? lo : 0x80) || x > (k === 1 ? hi : 0xbf)) return -1;
+    }
+    i += need + 1;
+    chars++;
+  }
+  return chars;
+}
+
+function buildPlain(bytes: readonly Uint8Array[]): PlainTokens {
+  const words = (bytes.length + 31) >>> 5;
+  const chars = bytes.map((b) => (b.length ? plainChars(b) : -2));
+  let longest = 0;
+  for (const c of chars) if (c > longest) longest = c;
+  const byLen: Uint32Array[] = Array.from({ length: longest + 1 }, () => new Uint32Array(words));
+  const others: number[] = [];
+  chars.forEach((c, id) => {
+    if (c >= 0) byLen[c]![id >>> 5]! |= 1 << (id & 31);
+    else if (c === -1) others.push(id);
+  });
+  for (let c = 1; c <= longest; c++) {
+    const cur = byLen[c]!;
+    const prev = byLen[c - 1]!;
+    for (let w = 0; w < words; w++) cur[w]! |= prev[w]!;
+  }
+  const quoteChars = new Int32Array(others.length).fill(-1);
+  const quoteAt = new Int32Array(others.length).fill(-1);
+  others.forEach((id, i) => {
+    const b = bytes[id]!;
+    const q = b.indexOf(0x22);
+    if (q < 0) return;
+    const before = plainChars(b.subarray(0, q));
+    if (before < 0) return;
+    quoteChars[i] = before;
+    quoteAt[i] = q;
+  });
+  return { upTo: byLen, others: Int32Array.from(others), quoteChars, quoteAt };
 }
 
 export interface TokenTrie {
@@ -85,7 +165,7 @@ export function buildTokenTable(tok: TextTokenizer): TokenTable {
     }
   }
   for (const e of tok.eosIds) if (e >= 0 && e < V) bytes[e] = EMPTY;
-  return { vocabSize: V, bytes, trie: buildTrie(bytes), eosIds: [...tok.eosIds].filter((e) => e >= 0 && e < V) };
+  return { vocabSize: V, bytes, trie: buildTrie(bytes), eosIds: [...tok.eosIds].filter((e) => e >= 0 && e < V), plain: buildPlain(bytes) };
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
