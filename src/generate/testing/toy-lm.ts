@@ -132,6 +132,8 @@ export class TinyCache implements KVCache {
   constructor(
     readonly capacity: number,
     readonly dim: number,
+    /** Where clones register themselves (so tests can check every cache was released). */
+    private readonly registry: TinyCache[] | null = null,
   ) {
     this.k = new Float32Array(capacity * dim);
     this.v = new Float32Array(capacity * dim);
@@ -140,7 +142,8 @@ export class TinyCache implements KVCache {
     this.length = Math.min(this.length, length);
   }
   clone(): KVCache {
-    const c = new TinyCache(this.capacity, this.dim);
+    const c = new TinyCache(this.capacity, this.dim, this.registry);
+    this.registry?.push(c);
     c.k.set(this.k);
     c.v.set(this.v);
     c.length = this.length;
@@ -154,6 +157,8 @@ export class TinyCache implements KVCache {
 export class TinyAttentionLM implements CausalLM {
   readonly config: BaseModelConfig;
   readonly calls: number[][] = [];
+  /** Caches made by newCache (clones are not listed). */
+  readonly caches: TinyCache[] = [];
   private readonly E: Float32Array;
   private readonly P: Float32Array;
   private readonly Wq: Float32Array;
@@ -180,7 +185,9 @@ export class TinyAttentionLM implements CausalLM {
   }
 
   newCache(capacity = this.config.contextLength): KVCache {
-    return new TinyCache(capacity, this.config.hiddenSize);
+    const c = new TinyCache(capacity, this.config.hiddenSize, this.caches);
+    this.caches.push(c);
+    return c;
   }
 
   /** x_t = E[id] + P[pos]; appends k, v to the cache; returns the logits of position pos. */
