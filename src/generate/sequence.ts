@@ -85,7 +85,8 @@ export class Sequence {
     this.cacheRef = extras.cache ?? null;
     this.fed = extras.cached ?? 0;
     if (this.fed >= promptIds.length) throw new InvalidArgumentError('generate', 'cached', 'a shared cache must leave the last prompt token unfed');
-    if (this.maxTokens === 0) this.finishReason = 'length';
+    // With no token to generate there is nothing to run, unless the prompt itself is to be scored (echo).
+    if (this.maxTokens === 0 && !this.promptLogprobs) this.finishReason = 'length';
   }
 
   get done(): boolean {
@@ -120,7 +121,7 @@ export class Sequence {
     return { ids: [this.generated[this.generated.length - 1]!], cache: this.cache };
   }
 
-  /** Takes the logits for the input `nextInput` gave; returns the new piece, or null mid-prefill. */
+  /** Takes the logits for the input `nextInput` gave; returns the new piece, or null mid-prefill (or when done without a token). */
   consume(input: StepInput, logits: RowLogits): StreamPiece | null {
     if (this.prefilling) {
       const start = this.fed;
@@ -133,6 +134,10 @@ export class Sequence {
         }
       }
       if (this.prefilling) return null;
+      if (this.maxTokens === 0) {
+        this.finishReason = 'length';
+        return null;
+      }
     }
     return this.choose(row(logits, logits.rows - 1));
   }
@@ -146,6 +151,13 @@ export class Sequence {
   dispose(): void {
     this.cacheRef?.dispose();
     this.cacheRef = null;
+  }
+
+  /** Gives the sequence a cache already holding the first `cached` prompt tokens (prefix sharing). */
+  attachCache(cache: KVCache): void {
+    if (this.cacheRef) throw new InvalidArgumentError('generate', 'cache', 'the sequence already has a cache');
+    if (cache.length !== this.fed) throw new InvalidArgumentError('generate', 'cache', `holds ${cache.length} tokens, expected ${this.fed}`);
+    this.cacheRef = cache;
   }
 
   /** Hands the cache over (prefix sharing); the sequence no longer owns it. */
