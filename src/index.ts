@@ -17,6 +17,7 @@ export {
   corpusChrF, sentenceChrF, chrfStatistics, chrfFromStatistics, accuracy,
   factRecall, factMatch, allFactsStated, factTokens, type ChrfOptions,
 } from './eval/metrics/index.js';
+export {
   generate, generateBatch, stream, beamSearch, Scheduler, QueueFullError,
   logLikelihood, logLikelihoods, promptLogprobs, perplexity, compileSchema,
   type GenerateOptions, type GenerateResult, type StreamPiece, type FinishReason, type SamplingOptions,
