@@ -5,3 +5,5 @@
  */
 export * from './errors.js';
 export * from './io/index.js';
+export * from './nn/index.js';
+export * from './models/index.js';
