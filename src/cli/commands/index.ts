@@ -6,5 +6,6 @@ import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
+  corpus: () => import('./corpus.js'),
   inspect: () => import('./inspect.js'),
 };
