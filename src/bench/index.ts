@@ -15,4 +15,9 @@ export interface BenchEntry {
   load(): Promise<BenchModule>;
 }
 
-export const benches: Record<string, BenchEntry> = {};
+export const benches: Record<string, BenchEntry> = {
+  tokenize: {
+    summary: 'cl100k/o200k encode MB/s: lmkit vs js-tiktoken and gpt-tokenizer',
+    load: async () => (await import('./tokenize.js')).default,
+  },
+};
