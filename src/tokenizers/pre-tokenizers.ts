@@ -131,18 +131,19 @@ export function preTokenizerFromJSON(j: unknown, r: JsonReader, field = 'pre_tok
       return make((text, out) => splitBehavior(re, text, behavior, invert, out));
     }
     case 'Whitespace': {
-      const re = /\w+|[^\w\s]+/gu;
+      // \w and \s with Unicode meanings, as in Rust's regex.
+      const re = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]+|[^\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}\p{White_Space}]+/gu;
       return make((text, out) => {
         for (const m of text.matchAll(re)) out.push(m[0]);
       });
     }
     case 'WhitespaceSplit':
       return make((text, out) => {
-        for (const w of text.split(/\s+/u)) if (w) out.push(w);
+        for (const w of text.split(/\p{White_Space}+/u)) if (w) out.push(w);
       });
     case 'BertPreTokenizer':
       return make((text, out) => {
-        for (const w of text.split(/\s+/u)) if (w) splitBehavior(/[\p{P}\p{S}\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/gu, w, 'Isolated', false, out);
+        for (const w of text.split(/\p{White_Space}+/u)) if (w) splitBehavior(/[\p{P}\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/gu, w, 'Isolated', false, out);
       });
     case 'Punctuation': {
       const behavior = r.str(o.behavior ?? 'Isolated', `${field}.behavior`) as Behavior;

@@ -4,7 +4,7 @@
  * JavaScript `RegExp` syntax.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { scanCl100k, scanGpt2, scanO200k, scanQwen2, type Scanner } from './pretokenize-scanners.js';
+import { makeScanners, type Scanner, type WhitespaceFlavor } from './pretokenize-scanners.js';
 
 const C = `(?i:'s|'t|'re|'ve|'m|'ll|'d)`;
 
@@ -26,7 +26,7 @@ export const PATTERNS = {
 
 export type KnownPattern = keyof typeof PATTERNS;
 
-const SCANNERS: Record<KnownPattern, Scanner> = { gpt2: scanGpt2, cl100k: scanCl100k, qwen2: scanQwen2, o200k: scanO200k };
+const SCANNERS: Record<WhitespaceFlavor, Record<KnownPattern, Scanner>> = { unicode: makeScanners('unicode'), js: makeScanners('js') };
 
 /**
  * Canonical form for comparing patterns: the case-insensitive contraction
@@ -48,27 +48,32 @@ export function knownPattern(pattern: string): KnownPattern | undefined {
 }
 
 /** The fast scanner for a pattern, when it is one of the known ones. */
-export function scannerFor(pattern: string): Scanner | undefined {
+export function scannerFor(pattern: string, flavor: WhitespaceFlavor = 'unicode'): Scanner | undefined {
   const k = knownPattern(pattern);
-  return k ? SCANNERS[k] : undefined;
+  return k ? SCANNERS[flavor][k] : undefined;
 }
 
 /**
  * Translates an Oniguruma-style pattern (as in tokenizer.json and tiktoken) to
  * a JavaScript `RegExp` with flags `gu`: `(?i:...)` groups, which Node 20 lacks,
- * become explicit `[xX]` alternatives; `\A`/`\z` become `^`/`$`.
+ * become explicit `[xX]` alternatives; `\A`/`\z` become `^`/`$`; with the
+ * 'unicode' flavor `\s`/`\S` become `\p{White_Space}`/`\P{White_Space}` as in Oniguruma.
  */
-export function toJsRegExp(pattern: string, where = 'pattern'): RegExp {
+export function toJsRegExp(pattern: string, where = 'pattern', flavor: WhitespaceFlavor = 'unicode'): RegExp {
   let out = '';
   let i = 0;
   while (i < pattern.length) {
     if (pattern.startsWith('(?i:', i)) {
       const end = groupEnd(pattern, i);
-      out += '(?:' + caseFold(pattern.slice(i + 4, end)) + ')';
+      out += '(?:' + caseFold(toJsRegExp(pattern.slice(i + 4, end), where, flavor).source) + ')';
       i = end + 1;
     } else if (pattern[i] === '\\' && i + 1 < pattern.length) {
       const e = pattern[i + 1]!;
-      out += e === 'A' ? '^' : e === 'z' ? '$' : pattern.slice(i, i + 2);
+      if (e === 'A') out += '^';
+      else if (e === 'z') out += '$';
+      else if (flavor === 'unicode' && e === 's') out += '\\p{White_Space}';
+      else if (flavor === 'unicode' && e === 'S') out += '\\P{White_Space}';
+      else out += pattern.slice(i, i + 2);
       i += 2;
     } else {
       out += pattern[i];
@@ -109,8 +114,11 @@ function caseFold(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (c === '\\') {
-      out += s.slice(i, i + 2);
-      i++;
+      // Copy escapes whole, including \p{...} property names.
+      const m = /^\\[pP]\{[^}]*\}/.exec(s.slice(i));
+      const len = m ? m[0].length : 2;
+      out += s.slice(i, i + len);
+      i += len - 1;
       continue;
     }
     if (c === '[') inClass = true;

@@ -9,8 +9,9 @@ import { byteLevelToBytes, bytesToByteLevel } from './byte-level.js';
 import { BpeModel, tableFromRanks } from './bpe-model.js';
 import { decoderFromJSON } from './decoders.js';
 import { JsonReader } from './json-util.js';
-import { preTokenizerFromJSON } from './pre-tokenizers.js';
-import { PATTERNS } from './pretokenize-regex.js';
+import { preTokenizerFromJSON, scanInto } from './pre-tokenizers.js';
+import { PATTERNS, scannerFor, splitWithRegExp, toJsRegExp } from './pretokenize-regex.js';
+import type { WhitespaceFlavor } from './pretokenize-scanners.js';
 import { Tokenizer } from './tokenizer.js';
 
 export interface TiktokenEncodingSpec {
@@ -59,6 +60,12 @@ export interface TiktokenOptions {
   encoding?: string;
   pattern?: string;
   specialTokens?: Record<string, number>;
+  /**
+   * What `\s` in the pattern means: 'unicode' (default) as OpenAI's tiktoken
+   * (Rust regex) does, or 'js' as js-tiktoken and gpt-tokenizer do. They differ
+   * only on U+0085 and U+FEFF.
+   */
+  whitespace?: WhitespaceFlavor;
 }
 
 /** Builds a tokenizer from ranks (token in byte-level form -> rank). */
@@ -74,10 +81,24 @@ export function tokenizerFromRanks(ranks: Map<string, number>, opts: TiktokenOpt
   const specials = opts.specialTokens ?? known?.specialTokens ?? {};
   const model = new BpeModel(ranks, tableFromRanks(ranks), { byteLevel: true, ignoreMerges: true }, source);
   const r = new JsonReader(source);
-  const preTokenizer = preTokenizerFromJSON(
-    { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] },
-    r,
-  );
+  const preJSON = {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+    ],
+  };
+  let preTokenizer = preTokenizerFromJSON(preJSON, r)!;
+  if (opts.whitespace === 'js') {
+    const scanner = scannerFor(pattern, 'js');
+    const re = toJsRegExp(pattern, 'pattern', 'js');
+    preTokenizer = {
+      byteLevel: true,
+      scanner,
+      split: (text, out) => (scanner ? scanInto(scanner, text, out) : splitWithRegExp(re, text, out)),
+      toJSON: () => preJSON,
+    };
+  }
   const eot = specials['<|endoftext|>'] !== undefined ? '<|endoftext|>' : undefined;
   return new Tokenizer({
     model,

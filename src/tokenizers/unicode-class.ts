@@ -21,9 +21,11 @@ export const LOWERISH = 16;
 export const CRLF = 32;
 /** \p{M} */
 export const MARK = 64;
-const KNOWN = 128;
+/** \p{White_Space}: what \s means in Oniguruma and Rust's regex (tokenizer.json, tiktoken, llama.cpp) */
+export const WHITE_SPACE = 128;
+const KNOWN = 256;
 
-const table = new Uint8Array(0x110000);
+const table = new Uint16Array(0x110000);
 
 const reL = /^\p{L}$/u;
 const reN = /^\p{N}$/u;
@@ -31,6 +33,7 @@ const reS = /^\s$/u;
 const reUp = /^[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]$/u;
 const reLo = /^[\p{Ll}\p{Lm}\p{Lo}\p{M}]$/u;
 const reM = /^\p{M}$/u;
+const reW = /^\p{White_Space}$/u;
 
 function compute(cp: number): number {
   // Lone surrogates are category Cs: none of the classes.
@@ -43,6 +46,7 @@ function compute(cp: number): number {
   if (reUp.test(ch)) k |= UPPERISH;
   if (reLo.test(ch)) k |= LOWERISH;
   if (reM.test(ch)) k |= MARK;
+  if (reW.test(ch)) k |= WHITE_SPACE;
   if (cp === 10 || cp === 13) k |= CRLF;
   return k;
 }
