@@ -91,7 +91,7 @@ test('Unigram: hand-built tokenizer.json gives the same ids as @huggingface/toke
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ eos_token: '</s>', unk_token: '<unk>' }));
     const ours = await compare(dir, [text, ...lines, 'Größe 12,50 €', 'zzz qqq'], true);
-    assert.deepEqual(ours.encode('hello').at(-1), 0, 'unknown characters map to <unk>');
+    assert.ok(ours.encode('x 🦄🦄 y').includes(0), 'unknown characters map to <unk>');
   });
 });
 
