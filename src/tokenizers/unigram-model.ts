@@ -18,7 +18,7 @@ interface TrieNode {
 export interface UnigramOptions {
   unkId?: number;
   byteFallback?: boolean;
-  /** Sum scores in float32 as SentencePiece does (Hugging Face sums in float64). */
+  /** Keep path scores in float32 as SentencePiece does (Hugging Face keeps float64). */
   float32?: boolean;
   /** Ids left out of the lattice (SentencePiece control, unknown, byte and unused pieces). */
   excluded?: ReadonlySet<number>;
@@ -121,9 +121,11 @@ export class UnigramModel implements TokenModel {
         node = node.next.get(cp);
         if (!node) break;
         if (node.id >= 0) {
-          const cand = f32 ? Math.fround(base + this.scores[node.id]!) : base + this.scores[node.id]!;
+          // SentencePiece adds in double (its score expression is double) and stores the
+          // best score as float; comparing against the rounded value decides exact ties.
+          const cand = base + this.scores[node.id]!;
           if (from[e]! < 0 || cand > score[e]!) {
-            score[e] = cand;
+            score[e] = f32 ? Math.fround(cand) : cand;
             from[e] = s;
             tok[e] = node.id;
           }
