@@ -1,0 +1,23 @@
+/** File formats: GGUF, safetensors, quant blocks, hub download, atomic writes. */
+export { readGguf, readGgufTensor, ggufTensor, GGUF_DEFAULT_ALIGNMENT } from './gguf.js';
+export type { GgufFile, GgufTensorInfo, GgufUnsupportedTensor, ReadGgufOptions } from './gguf.js';
+export { gguf, GgufTyped, formatGgufType, GGML_TYPES } from './gguf-types.js';
+export type { GgufValue, GgufType, GgufScalarType, GgmlTypeInfo } from './gguf-types.js';
+export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+export { writeGguf } from './gguf-writer.js';
+export type { GgufTensorInput, WriteGgufOptions } from './gguf-writer.js';
+export { readSafetensors, readSafetensorsTensor, safetensorsTensor, SAFETENSORS_DTYPE_SIZES } from './safetensors.js';
+export type { SafetensorsFile, SafetensorsTensorInfo, SafetensorsUnsupportedTensor, ReadSafetensorsOptions } from './safetensors.js';
+export { writeSafetensors, writeSafetensorsSharded, formatShardIndex } from './safetensors-writer.js';
+export type { SafetensorsTensorInput, WriteSafetensorsOptions, WriteShardedOptions, ShardedResult } from './safetensors-writer.js';
+export { openTensorStore, ggufStore, safetensorsStore, safetensorsFolderStore } from './tensor-store.js';
+export type { TensorStore, StoredTensor } from './tensor-store.js';
+export { quantizeQ8_0, dequantizeQ8_0, quantizeQ4_0, dequantizeQ4_0, dotQ8_0, dotQ4_0, dotQ8_0F32, dotQ4_0F32, matvecQuant } from './quant.js';
+export type { DotActivations } from './quant.js';
+export { quantizeQ4K, dequantizeQ4K, quantizeQ6K, dequantizeQ6K } from './quant-k.js';
+export { toFloat32, fromFloat32 } from './quantize.js';
+export { resolveHub, isHubRef, parseHubRef, DEFAULT_HUB_ENDPOINT } from './hub.js';
+export type { HubOptions, HubSnapshot, HubProgress, HubRef } from './hub.js';
+export { selectModelFiles, repoFolder } from './hub-cache.js';
+export { quantizeGguf, LLAMA_FTYPE } from './gguf-quantize.js';
+export type { QuantizeGgufOptions, QuantizeGgufResult, GgufTargetType } from './gguf-quantize.js';
