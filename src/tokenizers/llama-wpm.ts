@@ -1,8 +1,8 @@
 /**
  * llama.cpp's WordPiece ("bert" in GGUF files). The GGUF vocabulary marks word
  * starts with ▁ instead of marking continuations with ##, and the text is
- * prepared as llama.cpp does: NFD, lowercase (accents kept), control characters
- * dropped, split on whitespace, punctuation and CJK characters on their own.
+ * prepared as llama.cpp does: NFD, accents and control characters dropped,
+ * lowercase, split on whitespace, punctuation and CJK characters on their own.
  */
 import type { Json } from './json-util.js';
 import type { TokenModel } from './model.js';
@@ -35,7 +35,8 @@ export const llamaWpmPreTokenizer: PreTokenizer = {
         word = '';
         continue;
       }
-      if (cp === 0 || cp === 0xfffd || /\p{Cc}|\p{Cf}/u.test(ch)) continue;
+      // Control characters go, and so do accents (nonspacing marks after NFD), as llama.cpp does.
+      if (cp === 0 || cp === 0xfffd || /\p{Cc}|\p{Cf}|\p{Mn}/u.test(ch)) continue;
       const lower = ch.toLowerCase();
       if (/\p{P}/u.test(ch) || (cp < 0x7f && /\p{S}/u.test(ch)) || isChinese(cp)) {
         if (word) out.push(word);

@@ -82,7 +82,6 @@ async function loadFile(path: string): Promise<Tokenizer> {
 }
 
 async function loadGguf(path: string): Promise<Tokenizer> {
-  const mod = '../io/gguf.js';
-  const { readGguf } = (await import(mod)) as { readGguf: (p: string) => { metadata: Record<string, unknown> } };
-  return tokenizerFromGguf(readGguf(path).metadata as Record<string, unknown>, path);
+  const { readGguf } = await import('../io/gguf.js');
+  return tokenizerFromGguf(readGguf(path).metadata, path);
 }

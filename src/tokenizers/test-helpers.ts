@@ -9,7 +9,10 @@ import { join } from 'node:path';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const fixtureDir = join(repoRoot, 'test', 'fixtures', 'tokenizers');
-export const sharedTokenizerDir = join(repoRoot, '..', 'shared', 'data', 'tokenizers');
+/** `<repo>/../shared/data/tokenizers` (also one level further up, for a worktree under a folder of worktrees). */
+export const sharedTokenizerDir =
+  [join(repoRoot, '..', 'shared', 'data', 'tokenizers'), join(repoRoot, '..', '..', 'shared', 'data', 'tokenizers')].find(existsSync) ??
+  join(repoRoot, '..', 'shared', 'data', 'tokenizers');
 export const hasSharedData = existsSync(sharedTokenizerDir);
 
 export function readFixture(name: string): string {

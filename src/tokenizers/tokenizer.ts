@@ -21,6 +21,7 @@ import type { PostProcessor } from './post-processors.js';
 import type { PreTokenizer } from './pre-tokenizers.js';
 import { createStreamDecoder, type StreamDecoder } from './stream-decoder.js';
 import { configToJSON, END_OF_TURN_TOKENS, type TokenizerConfig } from './tokenizer-config.js';
+import { tokenizerFromGguf } from './gguf-tokenizer.js';
 
 export interface EncodeOptions {
   /** Add the model's special tokens (BOS, [CLS]/[SEP], ...). Default false. */
@@ -76,6 +77,11 @@ export class Tokenizer {
   static async load(pathOrDir: string): Promise<Tokenizer> {
     const { loadTokenizer } = await import('./load.js');
     return loadTokenizer(pathOrDir);
+  }
+
+  /** Builds the tokenizer embedded in a GGUF file's metadata (`tokenizer.ggml.*`), as `readGguf(path).metadata` gives it. */
+  static fromGgufMetadata(meta: Record<string, unknown>, source = 'GGUF metadata'): Tokenizer {
+    return tokenizerFromGguf(meta, source);
   }
 
   get vocabSize(): number {
