@@ -2,6 +2,7 @@
  * What every tokenization model (BPE, Unigram, WordPiece, WordLevel) offers the
  * pipeline: turning one pre-tokenized word into ids, and its vocabulary.
  */
+import { fmix32 } from './pair-table.js';
 export interface TokenModel {
   readonly type: 'BPE' | 'Unigram' | 'WordPiece' | 'WordLevel';
   /** Number of ids (one more than the largest id). */
@@ -71,7 +72,7 @@ export class RangeCache {
   /** The slot holding t[i, j), or the negative (-slot - 1) of the empty slot where it would go. */
   find(t: string, i: number, j: number, h: number): number {
     const len = j - i;
-    let s = h & this.mask;
+    let s = fmix32(h) & this.mask;
     for (;;) {
       const key = this.keys[s];
       if (key === undefined) return -s - 1;
@@ -93,7 +94,7 @@ export class RangeCache {
     if ((this.count + 1) * 4 > (this.mask + 1) * 3) {
       this.keys.fill(undefined);
       this.count = 0;
-      emptySlot = -(h & this.mask) - 1;
+      emptySlot = -(fmix32(h) & this.mask) - 1;
     }
     const s = -emptySlot - 1;
     this.keys[s] = key;
