@@ -27,3 +27,4 @@ export {
   type SchedulerOptions, type SchedulerRequest, type SchedulerEvent, type RequestHandle,
   type LogLikelihood, type Perplexity,
 } from './generate/index.js';
+export * from './tokenizers/index.js';

@@ -9,4 +9,6 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
   corpus: () => import('./corpus.js'),
   inspect: () => import('./inspect.js'),
   keys: () => import('./keys.js'),
+  tokenize: () => import('./tokenize.js'),
+  tokenizer: () => import('./tokenizer.js'),
 };
