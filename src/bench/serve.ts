@@ -19,6 +19,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BenchModule } from './index.js';
+import { sseJson } from '../client/sse.js';
 import { numberFlag, parseFlags, writeLine, type CliIo } from '../cli/command.js';
 import { LmkitError, UsageError } from '../errors.js';
 
@@ -82,20 +83,11 @@ async function streamOne(url: string, model: string | undefined, i: number, maxT
       signal,
     });
     if (!res.ok || !res.body) return { ok: false, ttftMs: 0, latencyMs: performance.now() - t0, tokens: 0, error: `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}` };
-    const dec = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += dec.decode(chunk, { stream: true });
-      let cut;
-      while ((cut = buf.indexOf('\n\n')) >= 0) {
-        const line = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-        const ev = JSON.parse(line.slice(6)) as { error?: { message: string }; usage?: { completion_tokens: number }; choices?: { delta?: { content?: string } }[] };
-        if (ev.error) return { ok: false, ttftMs: 0, latencyMs: performance.now() - t0, tokens, error: ev.error.message };
-        if (ev.usage) tokens = ev.usage.completion_tokens;
-        if (ttft < 0 && ev.choices?.[0]?.delta?.content) ttft = performance.now() - t0;
-      }
+    type Chunk = { error?: { message: string }; usage?: { completion_tokens: number }; choices?: { delta?: { content?: string } }[] };
+    for await (const ev of sseJson<Chunk>(res.body)) {
+      if (ev.error) return { ok: false, ttftMs: 0, latencyMs: performance.now() - t0, tokens, error: ev.error.message };
+      if (ev.usage) tokens = ev.usage.completion_tokens;
+      if (ttft < 0 && ev.choices?.[0]?.delta?.content) ttft = performance.now() - t0;
     }
     return { ok: true, ttftMs: ttft < 0 ? performance.now() - t0 : ttft, latencyMs: performance.now() - t0, tokens };
   } catch (e) {

@@ -143,6 +143,7 @@ export class ChatPipeline {
     return this.engine.generate(
       {
         prompt: prep.prompt,
+        addSpecial: false,
         maxTokens: opts.maxTokens ?? 256,
         clampToContext: opts.maxTokens === undefined,
         sampling: samplingOf(opts.sampling),

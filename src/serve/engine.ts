@@ -46,6 +46,8 @@ export interface SamplingOptions {
 
 export interface GenerateRequest {
   readonly prompt: PromptInput;
+  /** Add the tokenizer's BOS when encoding a text prompt (default true; chat templates write their own). */
+  readonly addSpecial?: boolean;
   /** Upper bound on new tokens; generation also ends at an end-of-sequence token or a stop string. */
   readonly maxTokens: number;
   /**

@@ -6,9 +6,14 @@ import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
+  chat: () => import('./chat.js'),
   corpus: () => import('./corpus.js'),
   inspect: () => import('./inspect.js'),
   keys: () => import('./keys.js'),
+  sentiment: () => import('./sentiment.js'),
+  serve: () => import('./serve.js'),
+  summarize: () => import('./summarize.js'),
   tokenize: () => import('./tokenize.js'),
   tokenizer: () => import('./tokenizer.js'),
+  translate: () => import('./translate.js'),
 };

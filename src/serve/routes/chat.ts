@@ -95,6 +95,8 @@ export async function chatCompletions(c: Context, env: RouteEnv): Promise<Respon
     const maxTokens = body.max_completion_tokens ?? body.max_tokens;
     const reqs: GenerateRequest[] = Array.from({ length: n }, (_, i) => ({
       prompt: prep.prompt,
+      // The template writes BOS itself where the model wants it.
+      addSpecial: false,
       maxTokens: maxTokens ?? env.defaultMaxTokens,
       clampToContext: maxTokens == null,
       sampling: samplingFromBody(body, i),

@@ -1,0 +1,50 @@
+/**
+ * Opening a model as an in-process Engine: load the weights (`loadModel`),
+ * the tokenizer beside them, and wrap both in a ModelEngine. The CLI and the
+ * library pipelines call this; the server calls it inside each model's worker
+ * thread (worker/model-module.ts).
+ */
+import type { BackendKind } from '../backends/index.js';
+import { loadModel } from '../models/load.js';
+import { createRuntime } from '../tensor/index.js';
+import { Tokenizer } from '../tokenizers/tokenizer.js';
+import { ModelEngine, type EngineTokenizer } from './model-engine.js';
+
+export interface OpenEngineOptions {
+  readonly backend?: BackendKind;
+  readonly threads?: number;
+  /** The name requests use (default: the reference as given). */
+  readonly id?: string;
+  /** lmkit's data folder and download cache (for registered names and hub models). */
+  readonly home?: string;
+  readonly cacheDir?: string;
+  /** Sequences decoded together (default 16). */
+  readonly maxBatch?: number;
+  /** Requests waiting for a slot before the queue is full (default 64). */
+  readonly maxQueue?: number;
+  readonly prefillChunk?: number;
+  /** Seed of the runtime (default 0). */
+  readonly seed?: number;
+  readonly warn?: (message: string) => void;
+}
+
+/** Loads `ref` (a model folder, a GGUF file, 'default' or a registered name) as an Engine. */
+export async function openEngine(ref: string, opts: OpenEngineOptions = {}): Promise<ModelEngine> {
+  const rt = createRuntime({
+    ...(opts.backend ? { backend: opts.backend } : {}),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.warn ? { warn: opts.warn } : {}),
+  });
+  // Inference keeps matrices in their stored type (f16, quantized): half the memory or less.
+  const loaded = await loadModel(ref, { rt, dtype: 'keep' });
+  const own = (loaded as { tokenizer?: EngineTokenizer }).tokenizer;
+  const tokenizer: EngineTokenizer = own ?? (await Tokenizer.load(loaded.source.path));
+  return new ModelEngine(loaded.model, tokenizer, {
+    id: opts.id ?? ref,
+    builtIn: ref === 'default',
+    ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+    ...(opts.maxQueue !== undefined ? { maxQueue: opts.maxQueue } : {}),
+    ...(opts.prefillChunk !== undefined ? { prefillChunk: opts.prefillChunk } : {}),
+  });
+}
