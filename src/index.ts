@@ -28,3 +28,16 @@ export {
   type LogLikelihood, type Perplexity,
 } from './generate/index.js';
 export * from './tokenizers/index.js';
+export {
+  pipeline, PIPELINE_TASKS, ChatPipeline, ChatTemplate, CHATML_TEMPLATE, SentimentPipeline, TranslationPipeline,
+  SummarizationPipeline, TextGenerationPipeline, EmbeddingsPipeline, cosineSimilarity, parseToolCalls, promptsFor,
+  type PipelineTask, type PipelineTypes, type PipelineOptions, type ChatMessage, type ChatReply, type ChatOptions,
+  type ToolCall, type ToolSpec, type ToolChoice, type SentimentResult, type SentimentOptions, type TaskAnswer,
+  type TranslationOptions, type EmbeddingOptions, type GenerationOptions, type GenerationOutput,
+} from './pipelines/index.js';
+export {
+  startServer, createApp, ModelEngine, openEngine, WorkerEngine, workerEngineLoader, ModelPool, KeyStore, ApiError,
+  MockEngine, ContextLengthError, collectGeneration,
+  type ServerOptions, type RunningServer, type Engine, type GenerateEvent, type GenerateRequest, type ModelInfo,
+  type OpenEngineOptions, type ApiKeyRecord, type MockEngineOptions,
+} from './serve/index.js';

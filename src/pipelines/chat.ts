@@ -9,6 +9,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { collectGeneration, type CallOptions, type Engine, type GenerateEvent, type JsonSchema, type ModelInfo, type OutputConstraint, type SamplingOptions } from '../serve/engine.js';
+import { EnginePipeline } from './base.js';
 import { ChatTemplate, type ChatMessage, type ToolCall, type ToolSpec } from './chat-template.js';
 import { parseToolCalls, toToolCall, toolCallSchema, TOOL_CALL_OPEN } from './tool-calls.js';
 
@@ -117,10 +118,8 @@ export function samplingOf(s: Partial<SamplingOptions> | undefined): SamplingOpt
   return { temperature: s?.temperature ?? 0.7, topP: s?.topP ?? 1, ...(s?.topK !== undefined ? { topK: s.topK } : {}), ...(s?.seed !== undefined ? { seed: s.seed } : {}) };
 }
 
-/** The chat pipeline over an engine. */
-export class ChatPipeline {
-  constructor(readonly engine: Engine) {}
-
+/** The chat pipeline: the model's chat template, then generation; tools and JSON output as requested. */
+export class ChatPipeline extends EnginePipeline {
   /** Streams the answer's text as it is generated (no tool parsing). */
   async *stream(messages: readonly ChatMessage[], opts: ChatOptions = {}): AsyncIterable<string> {
     const prep = prepareChat(this.engine.info, messages, opts);

@@ -19,7 +19,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { CallOptions, Engine } from '../serve/engine.js';
 import { chatTemplateOf } from './chat.js';
-import { BUILTIN_SENTIMENT_LABELS, type TaskPrompts } from './task-prompts.js';
+import { EnginePipeline } from './base.js';
+import { BUILTIN_SENTIMENT_LABELS, promptsFor, type TaskPrompts } from './task-prompts.js';
 
 export interface SentimentOptions extends CallOptions {
   /** Labels for zero-shot scoring (default positive, negative, neutral). */
@@ -59,13 +60,24 @@ function toResult(labels: readonly string[], probs: readonly number[], method: '
   return { label: labels[best]!, score: probs[best]!, scores, method };
 }
 
-export class SentimentPipeline {
+export class SentimentPipeline extends EnginePipeline {
   constructor(
-    readonly engine: Engine,
-    private readonly prompts: TaskPrompts,
-  ) {}
+    engine: Engine,
+    private readonly prompts: TaskPrompts = promptsFor(engine.info),
+    owned = false,
+  ) {
+    super(engine, owned);
+  }
 
-  async classify(texts: readonly string[], opts: SentimentOptions = {}): Promise<SentimentResult[]> {
+  /** The sentiment of one text, or of each of several. */
+  classify(text: string, opts?: SentimentOptions): Promise<SentimentResult>;
+  classify(texts: readonly string[], opts?: SentimentOptions): Promise<SentimentResult[]>;
+  async classify(input: string | readonly string[], opts: SentimentOptions = {}): Promise<SentimentResult | SentimentResult[]> {
+    if (typeof input === 'string') return (await this.classifyAll([input], opts))[0]!;
+    return this.classifyAll(input, opts);
+  }
+
+  private async classifyAll(texts: readonly string[], opts: SentimentOptions): Promise<SentimentResult[]> {
     const info = this.engine.info;
     const method = opts.method ?? 'auto';
     if (method === 'head' && !info.classifierLabels) {

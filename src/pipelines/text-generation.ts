@@ -1,7 +1,8 @@
 /**
  * Text generation (plain continuation, no chat template) and embeddings.
  */
-import { collectGeneration, type CallOptions, type Engine, type FinishReason, type OutputConstraint, type Pooling, type SamplingOptions } from '../serve/engine.js';
+import { collectGeneration, type CallOptions, type FinishReason, type OutputConstraint, type Pooling, type SamplingOptions } from '../serve/engine.js';
+import { EnginePipeline } from './base.js';
 import { samplingOf } from './chat.js';
 
 export interface GenerationOptions extends CallOptions {
@@ -18,9 +19,8 @@ export interface GenerationOutput {
   readonly completionTokens: number;
 }
 
-export class TextGenerationPipeline {
-  constructor(readonly engine: Engine) {}
-
+/** Plain continuation of a prompt (no chat template). */
+export class TextGenerationPipeline extends EnginePipeline {
   private events(prompt: string, opts: GenerationOptions) {
     return this.engine.generate(
       {
@@ -53,12 +53,15 @@ export interface EmbeddingOptions extends CallOptions {
   readonly normalize?: boolean;
 }
 
-export class EmbeddingsPipeline {
-  constructor(readonly engine: Engine) {}
-
-  async embed(texts: readonly string[], opts: EmbeddingOptions = {}): Promise<Float32Array[]> {
+/** Sentence embeddings: pooled final hidden states, L2-normalised. */
+export class EmbeddingsPipeline extends EnginePipeline {
+  /** The embedding of one text, or of each of several. */
+  embed(text: string, opts?: EmbeddingOptions): Promise<Float32Array>;
+  embed(texts: readonly string[], opts?: EmbeddingOptions): Promise<Float32Array[]>;
+  async embed(input: string | readonly string[], opts: EmbeddingOptions = {}): Promise<Float32Array | Float32Array[]> {
+    const texts = typeof input === 'string' ? [input] : input;
     const r = await this.engine.embed({ inputs: texts, pooling: opts.pooling ?? 'mean', normalize: opts.normalize ?? true }, opts.signal ? { signal: opts.signal } : {});
-    return [...r.embeddings];
+    return typeof input === 'string' ? r.embeddings[0]! : [...r.embeddings];
   }
 }
 

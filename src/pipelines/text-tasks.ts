@@ -8,7 +8,8 @@
 import type { CallOptions, Engine } from '../serve/engine.js';
 import type { ChatMessage } from './chat-template.js';
 import { ChatPipeline } from './chat.js';
-import type { TaskPrompts } from './task-prompts.js';
+import { EnginePipeline } from './base.js';
+import { promptsFor, type TaskPrompts } from './task-prompts.js';
 
 export interface TaskGenerationOptions extends CallOptions {
   /** Most tokens per answer (default 256, capped by the context). */
@@ -42,32 +43,48 @@ export interface TranslationOptions extends TaskGenerationOptions {
   readonly target: string;
 }
 
-export class TranslationPipeline {
+export class TranslationPipeline extends EnginePipeline {
   constructor(
-    readonly engine: Engine,
-    private readonly prompts: TaskPrompts,
-  ) {}
+    engine: Engine,
+    private readonly prompts: TaskPrompts = promptsFor(engine.info),
+    owned = false,
+  ) {
+    super(engine, owned);
+  }
 
-  translate(texts: readonly string[], opts: TranslationOptions): Promise<TaskAnswer[]> {
-    return answerAll(
+  /** Translates one text, or each of several, from `source` to `target` (language codes). */
+  translate(text: string, opts: TranslationOptions): Promise<TaskAnswer>;
+  translate(texts: readonly string[], opts: TranslationOptions): Promise<TaskAnswer[]>;
+  async translate(input: string | readonly string[], opts: TranslationOptions): Promise<TaskAnswer | TaskAnswer[]> {
+    const texts = typeof input === 'string' ? [input] : input;
+    const out = await answerAll(
       this.engine,
       texts.map((t) => this.prompts.translate(t, opts.source, opts.target)),
       opts,
     );
+    return typeof input === 'string' ? out[0]! : out;
   }
 }
 
-export class SummarizationPipeline {
+export class SummarizationPipeline extends EnginePipeline {
   constructor(
-    readonly engine: Engine,
-    private readonly prompts: TaskPrompts,
-  ) {}
+    engine: Engine,
+    private readonly prompts: TaskPrompts = promptsFor(engine.info),
+    owned = false,
+  ) {
+    super(engine, owned);
+  }
 
-  summarize(texts: readonly string[], opts: TaskGenerationOptions = {}): Promise<TaskAnswer[]> {
-    return answerAll(
+  /** A one-line summary of one text, or of each of several. */
+  summarize(text: string, opts?: TaskGenerationOptions): Promise<TaskAnswer>;
+  summarize(texts: readonly string[], opts?: TaskGenerationOptions): Promise<TaskAnswer[]>;
+  async summarize(input: string | readonly string[], opts: TaskGenerationOptions = {}): Promise<TaskAnswer | TaskAnswer[]> {
+    const texts = typeof input === 'string' ? [input] : input;
+    const out = await answerAll(
       this.engine,
       texts.map((t) => this.prompts.summarize(t)),
       opts,
     );
+    return typeof input === 'string' ? out[0]! : out;
   }
 }

@@ -200,21 +200,8 @@ export class ContextLengthError extends LmkitError {
   }
 }
 
-/**
- * The engine's queue is full: the caller should retry later (HTTP 429 with
- * Retry-After). Not an LmkitError: nothing is wrong with the request.
- */
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFullError';
-  constructor(
-    readonly model: string,
-    readonly maxQueue: number,
-    /** Suggested wait before retrying, in seconds. */
-    readonly retryAfterS = 1,
-  ) {
-    super(`[${model}] the request queue is full (${maxQueue} waiting); retry in ${retryAfterS}s`);
-  }
-}
+/** The engine's queue is full (HTTP 429 with Retry-After): generation's own error, shared by every engine. */
+export { QueueFullError } from '../generate/errors.js';
 
 /** Collects a generation into its final text and events (the non-streaming path). */
 export interface GenerationResult {

@@ -82,13 +82,14 @@ export interface ErrorContext {
   /** The request field holding the prompt (`messages`, `prompt`, `input`). */
   readonly promptParam?: string;
   readonly log?: (message: string) => void;
+  /** Seconds a client is told to wait when the queue is full (default 1). */
+  readonly retryAfterS?: number;
 }
 
 export function toApiError(e: unknown, ctx: ErrorContext = {}): ApiError {
   if (e instanceof ApiError) return e;
-  if (e instanceof QueueFullError || (e instanceof Error && e.name === 'QueueFullError')) {
-    const retry = String(Math.max(1, Math.ceil((e as QueueFullError).retryAfterS ?? 1)));
-    return new ApiError(429, e.message, 'rate_limit_error', null, 'queue_full', { 'Retry-After': retry });
+  if (e instanceof QueueFullError || (LmkitError.isInstance(e) && e.code === 'overloaded')) {
+    return new ApiError(429, (e as Error).message, 'rate_limit_error', null, 'queue_full', { 'Retry-After': String(ctx.retryAfterS ?? 1) });
   }
   if (e instanceof RequestTimeoutError) return new ApiError(504, e.message, 'timeout_error', null, 'timeout');
   if (e instanceof ContextLengthError) return new ApiError(400, e.message, 'invalid_request_error', ctx.promptParam ?? null, 'context_length_exceeded');

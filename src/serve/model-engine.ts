@@ -12,7 +12,6 @@
  * so the scheduler and the scorer get a tokenizer view that does so.
  */
 import { InvalidArgumentError, UnsupportedError } from '../errors.js';
-import { QueueFullError as SchedulerQueueFull } from '../generate/errors.js';
 import { Scheduler, type SchedulerEvent } from '../generate/scheduler.js';
 import { encodePair, scorePairs } from '../generate/score.js';
 import type { FinishReason as GenFinish, StreamingDecoder, TextTokenizer, TokenLogprob as GenLogprob } from '../generate/types.js';
@@ -20,7 +19,6 @@ import type { CausalLM } from '../models/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   ContextLengthError,
-  QueueFullError,
   type CallOptions,
   type ClassifyResult,
   type EmbedRequest,
@@ -68,8 +66,6 @@ export interface ModelEngineOptions {
   readonly maxQueue?: number;
   /** Prompt tokens prefilled per step (default 512). */
   readonly prefillChunk?: number;
-  /** Seconds a client is told to wait when the queue is full (default 1). */
-  readonly retryAfterS?: number;
 }
 
 /** Generation's tokenizer view: encodes with special tokens recognised. */
@@ -106,7 +102,6 @@ export class ModelEngine implements Engine {
   private readonly tok: TextTokenizer;
   private readonly texts = new Map<number, { text: string; bytes: number[] }>();
   private readonly head: WithClassificationHead | null;
-  private readonly retryAfterS: number;
   private readonly handles = new Set<{ cancel(): void }>();
   private closed = false;
 
@@ -121,7 +116,6 @@ export class ModelEngine implements Engine {
       maxQueue: opts.maxQueue ?? 64,
       ...(opts.prefillChunk !== undefined ? { prefillChunk: opts.prefillChunk } : {}),
     });
-    this.retryAfterS = opts.retryAfterS ?? 1;
     this.head = classificationHeadOf(model);
     let memoryBytes = 0;
     const params = (model as { parameters?: () => Tensor[] }).parameters?.() ?? [];
@@ -187,9 +181,8 @@ export class ModelEngine implements Engine {
         throw new ContextLengthError(self.info.id, ids.length, req.clampToContext ? 0 : req.maxTokens, ctx);
       }
       const s = req.sampling;
-      let handle;
-      try {
-        handle = self.scheduler.submit({
+      // A full queue throws QueueFullError here, before anything is sent.
+      const handle = self.scheduler.submit({
           prompt: ids,
           maxTokens,
           temperature: s.temperature,
@@ -205,10 +198,6 @@ export class ModelEngine implements Engine {
           ...(req.constraint ? { responseFormat: req.constraint.type === 'json_object' ? { type: 'json' } : { type: 'json_schema', schema: req.constraint.schema } } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
-      } catch (e) {
-        if (e instanceof SchedulerQueueFull) throw new QueueFullError(self.info.id, e.maxQueue, self.retryAfterS);
-        throw e;
-      }
       let completion = 0;
       let held = '';
       self.handles.add(handle);

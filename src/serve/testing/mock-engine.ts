@@ -121,7 +121,7 @@ export class MockEngine implements Engine {
       }
       const maxTokens = Math.min(req.maxTokens, room);
       if (self.opts.capacity !== undefined && self.active >= self.opts.capacity) {
-        throw new QueueFullError(self.info.id, self.opts.capacity, 1);
+        throw new QueueFullError(self.active, self.opts.capacity);
       }
       self.active++;
       let released = false;

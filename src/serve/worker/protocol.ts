@@ -49,7 +49,7 @@ export function toWire(e: unknown): WireError {
 export function fromWire(w: WireError): Error {
   const f = w.fields ?? {};
   let e: Error;
-  if (w.name === 'QueueFullError') e = new QueueFullError(String(f.model), Number(f.maxQueue), Number(f.retryAfterS ?? 1));
+  if (w.name === 'QueueFullError') e = new QueueFullError(Number(f.queued), Number(f.maxQueue));
   else if (w.name === 'ContextLengthError') e = new ContextLengthError(String(f.model), Number(f.promptTokens), Number(f.maxTokens), Number(f.contextLength));
   else if (w.code) {
     e = new LmkitError(w.code as ErrorCode, w.message);

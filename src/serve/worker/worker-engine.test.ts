@@ -34,7 +34,7 @@ describe('WorkerEngine', () => {
     const w = await WorkerEngine.start({ module: MOCK_MODULE, options: { info: { contextLength: 8 }, capacity: 0 } });
     try {
       await assert.rejects(collectGeneration(w.generate({ ...req, prompt: 'x'.repeat(20) })), ContextLengthError);
-      await assert.rejects(collectGeneration(w.generate({ ...req, maxTokens: 2 })), (e: unknown) => e instanceof QueueFullError && e.retryAfterS === 1);
+      await assert.rejects(collectGeneration(w.generate({ ...req, maxTokens: 2 })), (e: unknown) => e instanceof QueueFullError && e.maxQueue === 0);
       await assert.rejects(w.classify(['x']), (e: Error) => e.name === 'UnsupportedError' && /no classification head/.test(e.message));
     } finally {
       await w.close();
