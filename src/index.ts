@@ -36,7 +36,7 @@ export {
   type TranslationOptions, type EmbeddingOptions, type GenerationOptions, type GenerationOutput,
 } from './pipelines/index.js';
 export {
-  startServer, createApp, ModelEngine, openEngine, WorkerEngine, workerEngineLoader, ModelPool, KeyStore, ApiError,
+  startServer, createApp, ModelEngine, openEngine, WorkerEngine, workerEngineLoader, MODEL_MODULE, ModelPool, KeyStore, ApiError,
   MockEngine, ContextLengthError, collectGeneration,
   type ServerOptions, type RunningServer, type Engine, type GenerateEvent, type GenerateRequest, type ModelInfo,
   type OpenEngineOptions, type ApiKeyRecord, type MockEngineOptions,

@@ -29,6 +29,7 @@ export {
 export { ModelEngine, type ModelEngineOptions, type EngineTokenizer } from './model-engine.js';
 export { openEngine, type OpenEngineOptions } from './open-engine.js';
 export { WorkerEngine, workerEngineLoader } from './worker/worker-engine.js';
+export { MODEL_MODULE, type ModelModuleOptions } from './worker/model-module.js';
 export { ModelPool, type ModelPoolOptions, type Lease } from './model-pool.js';
 export { KeyStore, type ApiKeyRecord } from './keys.js';
 export { ApiError, toApiError } from './http-errors.js';

@@ -28,6 +28,10 @@ export interface TinyModelOptions {
   readonly contextLength?: number;
   /** A chat_template for tokenizer_config.json (default: none, so ChatML is used). */
   readonly chatTemplate?: string;
+  /** Bigger models for benchmarks (defaults 32, 2, 64). */
+  readonly hiddenSize?: number;
+  readonly numLayers?: number;
+  readonly intermediateSize?: number;
 }
 
 export async function writeTinyModel(dir: string, opts: TinyModelOptions = {}): Promise<void> {
@@ -36,11 +40,11 @@ export async function writeTinyModel(dir: string, opts: TinyModelOptions = {}): 
   const config = registry.llama.config({
     vocabSize: tok.vocabSize,
     contextLength: opts.contextLength ?? 256,
-    hiddenSize: 32,
-    numLayers: 2,
+    hiddenSize: opts.hiddenSize ?? 32,
+    numLayers: opts.numLayers ?? 2,
     numHeads: 4,
     numKvHeads: 2,
-    intermediateSize: 64,
+    intermediateSize: opts.intermediateSize ?? 64,
     tieWordEmbeddings: true,
   });
   const model = registry.llama.create(rt, config);
