@@ -4,3 +4,4 @@
  * @module
  */
 export * from './errors.js';
+export * from './io/index.js';
