@@ -52,6 +52,37 @@ enum UnaryOpCode {
 };
 enum BinaryOpCode { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, BIN_COUNT };
 enum ReduceOpCode { R_SUM, R_MAX, R_MIN, R_PROD };
+// Element types of copy() / fill() (storage dtypes; quantized blocks go through dequant_blocks).
+enum ElemType { T_F32 = 0, T_F64 = 1, T_F16 = 2, T_BF16 = 3, T_I32 = 4, T_U8 = 5 };
+
+// Scaled dot-product attention (attention.cc). Views are (B, H, T|S, D) with a
+// unit last stride; s*[0..2] are the b, h, t strides in elements.
+struct AttnArgs {
+  int64_t B, Hq, Hkv, T, S, D;
+  const float *q, *k, *v;
+  int64_t sq[3], sk[3], sv[3];
+  float* out;  // forward output; the saved forward output in the backward
+  int64_t so[3];
+  float* lse;  // (B, Hq, T) contiguous; may be null in the forward
+  const float* mask;  // additive, broadcast to (B, Hq, T, S) by the strides sm; null if none
+  int64_t sm[4];
+  float scale;
+  int causal;
+  int64_t window;  // 0: none
+  // backward only
+  const float* gout;
+  int64_t sg[3];
+  float *gq, *gk, *gv;
+  int64_t sgq[3], sgk[3], sgv[3];
+};
+
+struct AdamWConsts {
+  float beta1, beta2, eps, decay, lr_c, inv_bc2;
+};
+struct SgdConsts {
+  float lr, momentum, dampening, weight_decay;
+  int nesterov;
+};
 
 struct KernelTable {
   const char* isa;
@@ -74,6 +105,46 @@ struct KernelTable {
   void (*binary)(int op, int64_t n, const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t sy);
   void (*where)(int64_t n, const float* c, int64_t sc, const float* a, int64_t sa, const float* b, int64_t sb, float* y,
                 int64_t sy);
+
+  // ---- reductions (reduce.cc); sums and products in double ----
+  double (*reduce_row)(int op, int64_t n, const float* x, int64_t sx, double acc);
+  void (*reduce_acc)(int op, int64_t n, const float* x, int64_t sx, double* acc, int64_t sa);
+  double (*sum_squares)(int64_t n, const float* x, int64_t sx);
+
+  // ---- row kernels over the last axis, contiguous rows (nn.cc) ----
+  void (*softmax_row)(int64_t n, const float* x, float* y);
+  void (*softmax_bwd_row)(int64_t n, const float* y, const float* gy, float* gx);
+  void (*log_softmax_row)(int64_t n, const float* x, float* y);
+  void (*log_softmax_bwd_row)(int64_t n, const float* y, const float* gy, float* gx);
+  void (*layer_norm_row)(int64_t n, const float* x, const float* w, const float* b, float eps, float* y, float* mean,
+                         float* rstd);
+  void (*layer_norm_bwd_row)(int64_t n, const float* gy, const float* x, const float* w, float mean, float rstd, float* gx,
+                             float* gw, float* gb);
+  void (*rms_norm_row)(int64_t n, const float* x, const float* w, float eps, float* y, float* rstd);
+  void (*rms_norm_bwd_row)(int64_t n, const float* gy, const float* x, const float* w, float rstd, float* gx, float* gw);
+  void (*cross_entropy_row)(int64_t V, const float* x, int32_t t, float eps, float* lse, float* loss);
+  void (*cross_entropy_bwd_row)(int64_t V, const float* x, int32_t t, float eps, float lse, float gloss, float* g);
+  void (*rope_row)(int64_t half, const float* x, const float* c, const float* s, float sgn, float* y);
+
+  // ---- attention (attention.cc) ----
+  // Forward for batch b, kv head hk, and rows [r0, r1) of the group's stacked
+  // (query head, position) rows: row r is head hk*G + r/T, position r%T.
+  void (*attention_fwd)(const AttnArgs* a, int64_t b, int64_t hk, int64_t r0, int64_t r1);
+  // Backward for batch b and kv head hk: all of its query heads, all keys.
+  void (*attention_bwd)(const AttnArgs* a, int64_t b, int64_t hk);
+  int attention_block;
+
+  // ---- optimizers and dropout (optim.cc) ----
+  void (*adamw)(int64_t n, float* p, const float* g, float* m, float* v, const AdamWConsts* c);
+  void (*sgd)(int64_t n, float* p, const float* g, float* buf, const SgdConsts* c);
+  void (*dropout)(int64_t n, const float* x, int64_t sx, uint64_t start, uint32_t seed, uint64_t threshold, float scale,
+                  float* y);
+
+  // ---- conversions (convert.cc) ----
+  // n elements of type st (stride ss) to type dt (stride sd).
+  void (*convert)(int st, const void* src, int64_t ss, int dt, void* dst, int64_t sd, int64_t n);
+  // nblocks q8_0 / q4_0 blocks (btype) to 32 * nblocks floats.
+  void (*dequant_blocks)(int btype, const uint8_t* src, int64_t nblocks, float* dst);
 };
 
 namespace isa_scalar {

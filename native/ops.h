@@ -16,6 +16,31 @@ void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, in
 // ---- JS entry points (napi callbacks), registered in addon.cc ----
 napi_value js_matmul(napi_env env, napi_callback_info info);
 napi_value js_linear(napi_env env, napi_callback_info info);
+napi_value js_unary(napi_env env, napi_callback_info info);
+napi_value js_unary_grad(napi_env env, napi_callback_info info);
+napi_value js_binary(napi_env env, napi_callback_info info);
+napi_value js_where(napi_env env, napi_callback_info info);
+napi_value js_copy(napi_env env, napi_callback_info info);
+napi_value js_fill(napi_env env, napi_callback_info info);
+napi_value js_reduce(napi_env env, napi_callback_info info);
+napi_value js_arg_reduce(napi_env env, napi_callback_info info);
+napi_value js_cumsum(napi_env env, napi_callback_info info);
+napi_value js_topk(napi_env env, napi_callback_info info);
+napi_value js_sum_squares(napi_env env, napi_callback_info info);
+napi_value js_softmax(napi_env env, napi_callback_info info);
+napi_value js_norm(napi_env env, napi_callback_info info);
+napi_value js_norm_backward(napi_env env, napi_callback_info info);
+napi_value js_rope(napi_env env, napi_callback_info info);
+napi_value js_cross_entropy(napi_env env, napi_callback_info info);
+napi_value js_cross_entropy_backward(napi_env env, napi_callback_info info);
+napi_value js_dropout(napi_env env, napi_callback_info info);
+napi_value js_adamw(napi_env env, napi_callback_info info);
+napi_value js_sgd(napi_env env, napi_callback_info info);
+napi_value js_attention(napi_env env, napi_callback_info info);
+napi_value js_attention_backward(napi_env env, napi_callback_info info);
+napi_value js_gather(napi_env env, napi_callback_info info);
+napi_value js_scatter_add(napi_env env, napi_callback_info info);
+napi_value js_gather_axis(napi_env env, napi_callback_info info);
 napi_value js_openblas_sgemm(napi_env env, napi_callback_info info);
 napi_value js_alloc_huge(napi_env env, napi_callback_info info);
 

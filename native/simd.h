@@ -51,6 +51,7 @@ LMKIT_INLINE vf vloadn(const float* p, int n) { return n > 0 ? *p : 0.0f; }
 LMKIT_INLINE void vstoren(float* p, vf v, int n) {
   if (n > 0) *p = v;
 }
+LMKIT_INLINE vf vkeep(vf v, int n) { return n > 0 ? v : 0.0f; }
 LMKIT_INLINE vf vadd(vf a, vf b) { return a + b; }
 LMKIT_INLINE vf vsub(vf a, vf b) { return a - b; }
 LMKIT_INLINE vf vmul(vf a, vf b) { return a * b; }
@@ -99,6 +100,8 @@ alignas(32) static const int32_t kTailMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1
 LMKIT_INLINE __m256i vtailmask(int n) { return _mm256_loadu_si256((const __m256i*)(kTailMask + 8 - n)); }
 LMKIT_INLINE vf vloadn(const float* p, int n) { return _mm256_maskload_ps(p, vtailmask(n)); }
 LMKIT_INLINE void vstoren(float* p, vf v, int n) { _mm256_maskstore_ps(p, vtailmask(n), v); }
+// Zeroes the lanes at and past n (n < W).
+LMKIT_INLINE vf vkeep(vf v, int n) { return _mm256_and_ps(v, _mm256_castsi256_ps(vtailmask(n))); }
 LMKIT_INLINE vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
 LMKIT_INLINE vf vsub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 LMKIT_INLINE vf vmul(vf a, vf b) { return _mm256_mul_ps(a, b); }
@@ -155,6 +158,7 @@ LMKIT_INLINE void vstore(float* p, vf v) { _mm512_storeu_ps(p, v); }
 LMKIT_INLINE __mmask16 vtailk(int n) { return (__mmask16)((1u << n) - 1u); }
 LMKIT_INLINE vf vloadn(const float* p, int n) { return _mm512_maskz_loadu_ps(vtailk(n), p); }
 LMKIT_INLINE void vstoren(float* p, vf v, int n) { _mm512_mask_storeu_ps(p, vtailk(n), v); }
+LMKIT_INLINE vf vkeep(vf v, int n) { return _mm512_maskz_mov_ps(vtailk(n), v); }
 LMKIT_INLINE vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
 LMKIT_INLINE vf vsub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 LMKIT_INLINE vf vmul(vf a, vf b) { return _mm512_mul_ps(a, b); }

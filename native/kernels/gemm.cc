@@ -202,7 +202,7 @@ static int64_t even_step(int64_t total, int64_t cap, int64_t align) {
   return step > cap ? cap : step;
 }
 
-static void gemm_tile(const GemmArgs* g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+void gemm_tile(const GemmArgs* g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const int64_t K = g->K;
   const int64_t kstep = even_step(K, KC, g->btype >= B_Q8_0 ? QK : 8);
   const int64_t mstep = even_step(m1 - m0, MC, MR);

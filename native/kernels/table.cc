@@ -7,6 +7,12 @@ namespace LMKIT_NS {
 
 void fill_gemm(KernelTable* t);
 void fill_gemv(KernelTable* t);
+void fill_elementwise(KernelTable* t);
+void fill_convert(KernelTable* t);
+void fill_reduce(KernelTable* t);
+void fill_nn(KernelTable* t);
+void fill_optim(KernelTable* t);
+void fill_attention(KernelTable* t);
 
 static KernelTable make() {
   KernelTable t;
@@ -20,6 +26,12 @@ static KernelTable make() {
 #endif
   fill_gemm(&t);
   fill_gemv(&t);
+  fill_elementwise(&t);
+  fill_convert(&t);
+  fill_reduce(&t);
+  fill_nn(&t);
+  fill_optim(&t);
+  fill_attention(&t);
   return t;
 }
 
