@@ -1,0 +1,87 @@
+// A bench-only bridge to OpenBLAS's cblas_sgemm, the reference `lmkit bench
+// matmul` compares against. The library is opened with dlopen on first use, so
+// the addon neither links nor needs OpenBLAS: lmkit's products are computed by
+// its own kernels, and the bench reports the reference as missing when Debian's
+// libopenblas is not installed.
+#include <dlfcn.h>
+#include <node_api.h>
+
+#include "ops.h"
+
+namespace lmkit {
+namespace {
+
+typedef void (*sgemm_fn)(int order, int ta, int tb, int m, int n, int k, float alpha, const float* a, int lda,
+                         const float* b, int ldb, float beta, float* c, int ldc);
+typedef void (*set_threads_fn)(int);
+
+struct Blas {
+  sgemm_fn sgemm = nullptr;
+  set_threads_fn set_threads = nullptr;
+};
+
+const Blas& blas() {
+  static Blas b = [] {
+    Blas r;
+    const char* names[] = {"libopenblas.so.0", "libopenblas.so", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+                           "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0"};
+    for (const char* n : names) {
+      void* h = dlopen(n, RTLD_NOW | RTLD_LOCAL);
+      if (!h) continue;
+      r.sgemm = (sgemm_fn)dlsym(h, "cblas_sgemm");
+      r.set_threads = (set_threads_fn)dlsym(h, "openblas_set_num_threads");
+      if (r.sgemm) break;
+    }
+    return r;
+  }();
+  return b;
+}
+
+bool f32_arg(napi_env env, napi_value v, float** p, size_t* len) {
+  napi_typedarray_type t;
+  napi_value ab;
+  size_t off;
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return false;
+  if (napi_get_typedarray_info(env, v, &t, len, (void**)p, &ab, &off) != napi_ok) return false;
+  return t == napi_float32_array;
+}
+
+}  // namespace
+
+// openblasSgemm(a, b, c, m, n, k, threads, transB): c (m, n) = a (m, k) @ b, with b
+// (k, n) row-major or, when transB, (n, k) row-major. Returns false when OpenBLAS
+// cannot be loaded.
+napi_value js_openblas_sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_value result;
+  const Blas& b = blas();
+  if (!b.sgemm) {
+    napi_get_boolean(env, false, &result);
+    return result;
+  }
+  float *A, *B, *C;
+  size_t la, lb, lc;
+  int32_t m, n, k, threads;
+  bool tb = false;
+  if (argc < 8 || !f32_arg(env, argv[0], &A, &la) || !f32_arg(env, argv[1], &B, &lb) || !f32_arg(env, argv[2], &C, &lc) ||
+      napi_get_value_int32(env, argv[3], &m) != napi_ok || napi_get_value_int32(env, argv[4], &n) != napi_ok ||
+      napi_get_value_int32(env, argv[5], &k) != napi_ok || napi_get_value_int32(env, argv[6], &threads) != napi_ok ||
+      napi_get_value_bool(env, argv[7], &tb) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "lmkit native: openblasSgemm(a, b, c, m, n, k, threads, transB)");
+    return nullptr;
+  }
+  if (m < 0 || n < 0 || k < 0 || la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n) {
+    napi_throw_range_error(env, nullptr, "lmkit native: openblasSgemm arrays are too small");
+    return nullptr;
+  }
+  if (b.set_threads) b.set_threads(threads);
+  const int RowMajor = 101, NoTrans = 111, Trans = 112;
+  b.sgemm(RowMajor, NoTrans, tb ? Trans : NoTrans, m, n, k, 1.0f, A, k, B, tb ? k : n, 0.0f, C, n);
+  napi_get_boolean(env, true, &result);
+  return result;
+}
+
+}  // namespace lmkit

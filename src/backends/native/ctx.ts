@@ -1,0 +1,30 @@
+/**
+ * What every native kernel wrapper shares: the addon, the argument buffer, and
+ * the backend's thread count and instruction set. `begin()` starts a call.
+ */
+import type { View } from '../backend.js';
+import type { RawAddon } from './addon.js';
+import { MAX_DIMS, type ArgBuffer } from './args.js';
+
+export type Isa = 'avx512' | 'avx2' | 'scalar';
+export const ISA_ID: Record<Isa, number> = { scalar: 0, avx2: 1, avx512: 2 };
+
+export interface NativeCtx {
+  readonly addon: RawAddon;
+  readonly args: ArgBuffer;
+  readonly threads: number;
+  readonly isa: Isa;
+  /** Starts a call (threads and ISA written) and returns the buffer to add scalars and views to. */
+  begin(): ArgBuffer;
+}
+
+export function makeCtx(addon: RawAddon, args: ArgBuffer, threads: number, isa: Isa): NativeCtx {
+  const id = ISA_ID[isa];
+  return { addon, args, threads, isa, begin: () => args.start(threads, id) };
+}
+
+/** True when every given view is f32 (nulls are ignored) and within the native rank limit. */
+export function allF32(...views: (View | null | undefined)[]): boolean {
+  for (const v of views) if (v && (v.dtype !== 'f32' || v.shape.length > MAX_DIMS)) return false;
+  return true;
+}

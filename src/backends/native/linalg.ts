@@ -1,0 +1,41 @@
+/**
+ * matmul and linear on the native backend: the packed GEMM (any strides,
+ * batched, accumulate) and linear with f32, f16, bf16, q8_0 or q4_0 weights
+ * (fused dequantising matrix-vector products for decode-sized inputs).
+ */
+import type { Backend, View } from '../backend.js';
+import type { DType } from '../../tensor/dtype.js';
+import * as js from '../js/kernels.js';
+import { allF32, type NativeCtx } from './ctx.js';
+import { isDense } from './elementwise.js';
+
+/** BType codes of native/kernels.h. */
+const WEIGHT: Partial<Record<DType, number>> = { f32: 0, f16: 1, bf16: 2, q8_0: 3, q4_0: 4 };
+
+export function linalgKernels(c: NativeCtx): Pick<Backend, 'matmul' | 'linear'> {
+  const a = c.addon;
+  return {
+    matmul(x: View, y: View, out: View, accumulate: boolean): void {
+      if (!allF32(x, y, out) || out.shape.length < 2) return js.matmul(x, y, out, accumulate);
+      c.begin().num(accumulate ? 1 : 0).view(x).view(y).view(out);
+      a.matmul(x.data, y.data, out.data);
+    },
+    linear(x: View, w: View, bias: View | null, out: View): void {
+      const bt = WEIGHT[w.dtype];
+      const quant = bt === 3 || bt === 4;
+      const ok =
+        bt !== undefined &&
+        allF32(x, bias, out) &&
+        w.shape.length === 2 &&
+        isDense(x) &&
+        isDense(out) &&
+        (bias === null || bias.shape.length === 1) &&
+        (quant ? w.offset % 32 === 0 && isDense(w) : w.strides[1] === 1 || w.shape[1] === 1);
+      if (!ok) return js.linear(x, w, bias, out);
+      // Rows of length 1 have any stride; the kernel wants the unit stride written out.
+      const wv = !quant && w.strides[1] !== 1 ? { ...w, strides: [w.strides[0]!, 1] } : w;
+      c.begin().num(bt).view(x).view(wv).view(bias).view(out);
+      a.linear(x.data, w.data, bias ? bias.data : null, out.data);
+    },
+  };
+}
