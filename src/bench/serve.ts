@@ -38,6 +38,7 @@ Flags:
   --time-limit S       seconds per client count (default 60)
   --max-tokens N       tokens per answer (default 64; generation ignores EOS)
   --max-batch N        the started server's batch size (default: its own)
+  --serve-args=ARGS    more flags for the started server, e.g. --serve-args='--buffer-pool 64MiB'
   --unbatched          also measure a server started with --max-batch 1
   --soak S             instead: 8 clients for S seconds, memory and errors (e.g. 600)
   --json               one JSON line per result`;
@@ -226,6 +227,7 @@ const bench: BenchModule = {
         'time-limit': { type: 'string' },
         'max-tokens': { type: 'string' },
         'max-batch': { type: 'string' },
+        'serve-args': { type: 'string' },
         unbatched: { type: 'boolean' },
         soak: { type: 'string' },
         json: { type: 'boolean' },
@@ -239,14 +241,15 @@ const bench: BenchModule = {
     const maxBatch = numberFlag('bench serve', 'max-batch', values['max-batch'], { integer: true, min: 1 });
     if (values.url && values.unbatched) throw new UsageError('bench serve', '--unbatched starts its own servers; drop --url');
     const model = values.model;
-    const serveArgs = [...(model ? ['--model', model] : []), ...(maxBatch ? ['--max-batch', String(maxBatch)] : [])];
+    const extra = values['serve-args']?.split(/\s+/).filter(Boolean) ?? [];
+    const serveArgs = [...(model ? ['--model', model] : []), ...(maxBatch ? ['--max-batch', String(maxBatch)] : []), ...extra];
     const out = (line: string) => writeLine(io.stdout, line);
 
     const servers: { label: string; url: string; child: ChildProcess | null }[] = [];
     try {
       if (values.url) servers.push({ label: 'given', url: values.url.replace(/\/+$/, '').replace(/\/v1$/, ''), child: null });
       else servers.push({ label: 'batched', ...(await startServe(io, serveArgs)) });
-      if (values.unbatched) servers.push({ label: 'unbatched', ...(await startServe(io, [...(model ? ['--model', model] : []), '--max-batch', '1'])) });
+      if (values.unbatched) servers.push({ label: 'unbatched', ...(await startServe(io, [...(model ? ['--model', model] : []), ...extra, '--max-batch', '1'])) });
 
       if (soak !== undefined) {
         const url = servers[0]!.url;
@@ -256,8 +259,10 @@ const bench: BenchModule = {
         clearInterval(sampler);
         samples.push(await rssBytes(url));
         const mib = (b: number) => b / 2 ** 20;
-        const firstHalf = samples.slice(0, Math.ceil(samples.length / 2));
-        const secondHalf = samples.slice(Math.floor(samples.length / 2));
+        // Buffer pools and heaps grow to their working size first: judge flatness after the first fifth.
+        const settled = samples.slice(Math.ceil(samples.length / 5));
+        const firstHalf = settled.slice(0, Math.ceil(settled.length / 2));
+        const secondHalf = settled.slice(Math.floor(settled.length / 2));
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
         const summary = {
           bench: 'serve-soak',
@@ -269,14 +274,16 @@ const bench: BenchModule = {
           rssEndMiB: mib(samples[samples.length - 1]!),
           rssMaxMiB: mib(Math.max(...samples)),
           rssDriftMiB: mib(mean(secondHalf) - mean(firstHalf)),
+          rssSamplesMiB: samples.map((b) => Math.round(mib(b))),
           ...(r.firstError ? { firstError: r.firstError } : {}),
         };
         if (values.json) out(JSON.stringify(summary));
         else {
           out(`soak: ${r.requests} requests in ${r.seconds.toFixed(0)}s at 8 clients, ${r.errors} errors, ${r.tokensPerS.toFixed(1)} tok/s`);
           out(
-            `resident memory: start ${summary.rssStartMiB.toFixed(0)} MiB, end ${summary.rssEndMiB.toFixed(0)} MiB, max ${summary.rssMaxMiB.toFixed(0)} MiB, drift (2nd half - 1st half mean) ${summary.rssDriftMiB.toFixed(1)} MiB`,
+            `resident memory: start ${summary.rssStartMiB.toFixed(0)} MiB, end ${summary.rssEndMiB.toFixed(0)} MiB, max ${summary.rssMaxMiB.toFixed(0)} MiB, drift after warm-up (mean of the last half - the first half, first fifth excluded) ${summary.rssDriftMiB.toFixed(1)} MiB`,
           );
+          out(`samples every 10s (MiB): ${summary.rssSamplesMiB.join(' ')}`);
           if (r.firstError) out(`first error: ${r.firstError}`);
         }
         return r.errors === 0 ? 0 : 1;

@@ -78,6 +78,8 @@ export interface Health {
   readonly uptime_s: number;
   readonly default_model: string;
   readonly models: readonly string[];
+  /** Requests being answered now. */
+  readonly active_requests: number;
 }
 
 export interface RequestOptions {

@@ -127,6 +127,7 @@ export function createApp(opts: AppOptions): Hono {
       uptime_s: Math.round((Date.now() - started) / 1000),
       default_model: opts.pool.defaultModel,
       models: opts.pool.loaded().map((m) => m.id),
+      active_requests: opts.pool.activeLeases,
     }),
   );
   app.get('/metrics', async (c) => c.body(await opts.metrics.text(), 200, { 'Content-Type': opts.metrics.contentType }));

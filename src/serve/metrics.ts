@@ -103,6 +103,8 @@ export class ServerMetrics {
     if (!buckets) this.recent.set(model, (buckets = new Map()));
     const sec = Math.floor(Date.now() / 1000);
     buckets.set(sec, (buckets.get(sec) ?? 0) + n);
+    // Without scrapes, old seconds would pile up: drop what the window no longer covers.
+    if (buckets.size > 2 * RATE_WINDOW_S) for (const s of buckets.keys()) if (s <= sec - RATE_WINDOW_S) buckets.delete(s);
   }
 
   async text(): Promise<string> {

@@ -222,6 +222,8 @@ export class ModelEngine implements Engine {
             break;
           }
           case 'done':
+            // Consumers may stop at the end event without resuming us: let go of the handle first.
+            self.handles.delete(handle);
             yield {
               type: 'end',
               finishReason: FINISH[ev.result.finishReason],

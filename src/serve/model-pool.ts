@@ -99,7 +99,7 @@ export class ModelPool {
         released = true;
         entry.leases--;
         entry.lastUsed = ++this.clock;
-        if (entry.leases === 0) void this.enforceBudget(null);
+        if (entry.leases === 0) this.enforceBudget(null).catch((e: unknown) => this.opts.log?.(`lmkit serve: unloading failed: ${(e as Error).message}`));
       },
     };
   }
@@ -168,6 +168,13 @@ export class ModelPool {
   /** The loaded engines (for metrics: queue depth per model). */
   engines(): Engine[] {
     return this.loadedEntries().map((e) => e.engine!);
+  }
+
+  /** Leases held now (requests being answered), over all models. */
+  get activeLeases(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.leases;
+    return n;
   }
 
   get bytesLoaded(): number {

@@ -25,6 +25,13 @@ export interface OpenEngineOptions {
   readonly prefillChunk?: number;
   /** Seed of the runtime (default 0). */
   readonly seed?: number;
+  /**
+   * Bytes of freed tensor buffers the runtime keeps for reuse (default 256 MiB).
+   * A server sees many buffer sizes (batch rows and KV caches vary per step and
+   * request), so the runtime's general default (4 GiB) would let idle buffers
+   * pile up; this bounds the resident memory a model adds beyond its weights.
+   */
+  readonly maxPooledBytes?: number;
   readonly warn?: (message: string) => void;
 }
 
@@ -34,6 +41,7 @@ export async function openEngine(ref: string, opts: OpenEngineOptions = {}): Pro
     ...(opts.backend ? { backend: opts.backend } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    maxPooledBytes: opts.maxPooledBytes ?? 256 * 2 ** 20,
     ...(opts.warn ? { warn: opts.warn } : {}),
   });
   // Inference keeps matrices in their stored type (f16, quantized): half the memory or less.

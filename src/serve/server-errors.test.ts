@@ -175,6 +175,10 @@ describe('server overload, timeouts and disconnects', () => {
       for (let i = 0; i < 50 && engine.cancelled === 0; i++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(engine.cancelled, 1);
       assert.equal((await engine.stats()).running, 0);
+      // The stream's lease and in-flight count were returned.
+      for (let i = 0; i < 50 && !/lmkit_requests_in_flight\{route="\/v1\/chat\/completions"\} 0/.test(await server.metrics.text()); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.match(await server.metrics.text(), /lmkit_requests_in_flight\{route="\/v1\/chat\/completions"\} 0/);
+      assert.equal(server.pool.activeLeases, 0);
     } finally {
       await server.close();
     }

@@ -31,6 +31,7 @@ Flags:
   --max-queue N          requests waiting per model before 429 (default 64)
   --timeout S            per-request time limit in seconds (default 600; 0: none)
   --max-body SIZE        largest request body (default 4MiB)
+  --buffer-pool SIZE     freed tensor buffers kept for reuse per model (default 256MiB)
   --default-max-tokens N max_tokens for chat requests that give none (default 512)
   --cors ORIGINS         allowed browser origins, comma-separated, or '*' (default: none)
   --api-keys             require an API key (manage them with 'lmkit keys')
@@ -75,6 +76,7 @@ const command: Command = {
         'max-queue': { type: 'string' },
         timeout: { type: 'string' },
         'max-body': { type: 'string' },
+        'buffer-pool': { type: 'string' },
         'default-max-tokens': { type: 'string' },
         cors: { type: 'string' },
         'api-keys': { type: 'boolean' },
@@ -93,6 +95,7 @@ const command: Command = {
     const defaultMaxTokens = numberFlag('serve', 'default-max-tokens', values['default-max-tokens'], { integer: true, min: 1 }) ?? 512;
     const memoryBudget = parseSize('serve', 'memory-budget', values['memory-budget']);
     const maxBody = parseSize('serve', 'max-body', values['max-body']) ?? 4 * 2 ** 20;
+    const bufferPool = parseSize('serve', 'buffer-pool', values['buffer-pool']);
 
     /** Files and folders by absolute path; anything else ('default', registered names) as given. */
     const canonical = (name: string) => (existsSync(name) ? resolve(name) : name);
@@ -114,6 +117,7 @@ const command: Command = {
       cacheDir: settings.cacheDir,
       maxBatch,
       maxQueue,
+      ...(bufferPool !== undefined ? { maxPooledBytes: bufferPool } : {}),
     });
     let load: (key: string) => Promise<import('../../serve/engine.js').Engine>;
     if (values['in-process']) {

@@ -161,6 +161,7 @@ async function collectChoice(run: ChoiceRun, prep: PreparedChat, body: ChatCompl
       text += ev.text;
       if (body.logprobs) logprobs.push(logprobEntry(ev.token));
     } else if (ev.type === 'end') {
+      void run.events.return?.();
       text += ev.text;
       env.metrics.addCompletionTokens(info.id, ev.completionTokens);
       const answer = prep.readAnswer(text);

@@ -126,7 +126,11 @@ export async function startChoices(engine: Engine, reqs: readonly GenerateReques
 async function drain(it: AsyncIterator<GenerateEvent>): Promise<void> {
   for (;;) {
     const r = await it.next();
-    if (r.done || r.value.type === 'end') return;
+    if (r.done) return;
+    if (r.value.type === 'end') {
+      await it.return?.();
+      return;
+    }
   }
 }
 
@@ -141,6 +145,7 @@ export async function* mergeChoices(runs: readonly ChoiceRun[]): AsyncGenerator<
     if (r.done) continue;
     yield { index, event: r.value };
     if (r.value.type !== 'end') pull(runs[index]!);
+    else void runs[index]!.events.return?.();
   }
 }
 

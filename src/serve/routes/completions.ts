@@ -162,6 +162,7 @@ export async function completions(c: Context, env: RouteEnv): Promise<Response> 
             text += ev.text;
             lp?.add(ev.token);
           } else if (ev.type === 'end') {
+            void run.events.return?.();
             text += ev.text;
             env.metrics.addCompletionTokens(info.id, ev.completionTokens);
             const finish = ev.finishReason === 'cancelled' ? 'stop' : ev.finishReason;

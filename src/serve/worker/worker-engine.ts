@@ -171,11 +171,17 @@ export class WorkerEngine implements Engine {
       opts.signal?.addEventListener('abort', cancel, { once: true });
       self.post({ t: 'generate', id, req });
       if (opts.signal?.aborted) cancel();
+      const cleanup = () => {
+        ended = true;
+        opts.signal?.removeEventListener('abort', cancel);
+        self.streams.delete(id);
+      };
       try {
         for (;;) {
           const ev = await channel.next();
           if (ev.type === 'end') {
-            ended = true;
+            // Consumers may stop at the end event without resuming us: clean up first.
+            cleanup();
             yield ev;
             return;
           }
@@ -184,9 +190,7 @@ export class WorkerEngine implements Engine {
       } finally {
         // Leaving early (the consumer stopped iterating) cancels the generation too.
         cancel();
-        ended = true;
-        opts.signal?.removeEventListener('abort', cancel);
-        self.streams.delete(id);
+        cleanup();
       }
     })();
   }
