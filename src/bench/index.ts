@@ -15,4 +15,6 @@ export interface BenchEntry {
   load(): Promise<BenchModule>;
 }
 
-export const benches: Record<string, BenchEntry> = {};
+export const benches: Record<string, BenchEntry> = {
+  load: { summary: 'load a model file: lmkit positional reads vs readFileSync, time and peak RSS', load: async () => (await import('./load.js')).default },
+};

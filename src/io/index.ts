@@ -12,3 +12,12 @@ export { writeSafetensors, writeSafetensorsSharded, formatShardIndex } from './s
 export type { SafetensorsTensorInput, WriteSafetensorsOptions, WriteShardedOptions, ShardedResult } from './safetensors-writer.js';
 export { openTensorStore, ggufStore, safetensorsStore, safetensorsFolderStore } from './tensor-store.js';
 export type { TensorStore, StoredTensor } from './tensor-store.js';
+export { quantizeQ8_0, dequantizeQ8_0, quantizeQ4_0, dequantizeQ4_0, dotQ8_0, dotQ4_0, dotQ8_0F32, dotQ4_0F32, matvecQuant } from './quant.js';
+export type { DotActivations } from './quant.js';
+export { quantizeQ4K, dequantizeQ4K, quantizeQ6K, dequantizeQ6K } from './quant-k.js';
+export { toFloat32, fromFloat32 } from './quantize.js';
+export { resolveHub, isHubRef, parseHubRef, DEFAULT_HUB_ENDPOINT } from './hub.js';
+export type { HubOptions, HubSnapshot, HubProgress, HubRef } from './hub.js';
+export { selectModelFiles, repoFolder } from './hub-cache.js';
+export { quantizeGguf, LLAMA_FTYPE } from './gguf-quantize.js';
+export type { QuantizeGgufOptions, QuantizeGgufResult, GgufTargetType } from './gguf-quantize.js';

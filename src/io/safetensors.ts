@@ -100,7 +100,7 @@ export function readSafetensors(path: string, opts: ReadSafetensorsOptions = {})
     const cur = new FileCursor(path, fd, size);
     const n = Number(cur.u64('header size'));
     if (n > SAFETENSORS_MAX_HEADER) {
-      throw new FileFormatError(path, `header size ${n} exceeds the ${SAFETENSORS_MAX_HEADER}-byte limit (not a safetensors file?)`, 'header size');
+      throw new FileFormatError(path, `${n} exceeds the ${SAFETENSORS_MAX_HEADER}-byte limit (not a safetensors file?)`, 'header size');
     }
     if (8 + n > size) throw new FileFormatError(path, `header of ${n} bytes runs past the end of the ${size}-byte file (truncated file?)`, 'header size');
     const text = cur.utf8(n, 'header');

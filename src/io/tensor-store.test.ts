@@ -41,3 +41,27 @@ test('openTensorStore picks the format by content and reads through one interfac
     cleanup();
   }
 });
+
+test('loading every tensor keeps peak RSS within 1.2x the file size', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'big.safetensors');
+    const n = 12; // 12 x 8 MiB of f16 = 96 MiB
+    await writeSafetensors(
+      file,
+      Array.from({ length: n }, (_, i) => ({ name: `w${i}`, dtype: 'f16' as const, shape: [2048, 2048], data: () => new Uint16Array(4 << 20).fill(i) })),
+    );
+    const store = new URL('./tensor-store.js', import.meta.url).href;
+    const run = (code: string) =>
+      JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', `${code}; console.log(JSON.stringify(process.resourceUsage().maxRSS))`], { encoding: 'utf8' })) as number;
+    const idle = run(`import ${JSON.stringify(store)}`);
+    const loaded = run(`import { openTensorStore } from ${JSON.stringify(store)}; const s = openTensorStore(${JSON.stringify(file)}); globalThis.keep = s.tensors.map((t) => s.read(t))`);
+    const size = n * (8 << 20);
+    const ratio = ((loaded - idle) * 1024) / size;
+    assert.ok(ratio > 0.9, `the child must actually hold the weights (ratio ${ratio})`);
+    assert.ok(ratio < 1.2, `peak RSS above idle is ${ratio.toFixed(3)}x the file size`);
+  } finally {
+    cleanup();
+  }
+});

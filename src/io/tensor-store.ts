@@ -118,6 +118,7 @@ function shardedStore(dir: string, indexPath: string): TensorStore {
   const root = resolve(dir);
   const shards = new Map<string, Map<string, SafetensorsTensorInfo>>();
   const tensors: StoredTensor[] = [];
+  let metadata: Record<string, string> | undefined;
   for (const [name, file] of Object.entries(map)) {
     const field = `weight_map['${name}']`;
     if (typeof file !== 'string' || file.length === 0) throw new FileFormatError(indexPath, 'must be a file name', field);
@@ -127,7 +128,9 @@ function shardedStore(dir: string, indexPath: string): TensorStore {
     let shard = shards.get(full);
     if (!shard) {
       if (!existsSync(full)) throw new FileFormatError(indexPath, `names shard '${file}', which does not exist`, field);
-      shard = new Map(readSafetensors(full).tensors.map((t) => [t.name, t]));
+      const f = readSafetensors(full);
+      metadata ??= f.metadata;
+      shard = new Map(f.tensors.map((t) => [t.name, t]));
       shards.set(full, shard);
     }
     const t = shard.get(name);
@@ -137,7 +140,7 @@ function shardedStore(dir: string, indexPath: string): TensorStore {
   // Order tensors shard by shard, then by offset, so a full load reads each file front to back.
   const shardOrder = [...shards.keys()];
   tensors.sort((a, b) => shardOrder.indexOf(a.file) - shardOrder.indexOf(b.file) || a.offset - b.offset);
-  return makeStore('safetensors', dir, tensors, readSt);
+  return makeStore('safetensors', dir, tensors, readSt, metadata ? { metadata } : {});
 }
 
 /**

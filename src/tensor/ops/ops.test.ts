@@ -162,3 +162,18 @@ test('topk returns sorted values and their indices', () => {
   assert.deepEqual(values.toNested(), [[5, 4], [9, 6]]);
   assert.deepEqual(indices.toNested(), [[4, 2], [0, 2]]);
 });
+
+test('quantized tables and weights read through their GGUF block codecs', async () => {
+  const { quantizeQ8_0 } = await import('../../io/quant.js');
+  const w = new Float32Array(4 * 64);
+  for (let i = 0; i < w.length; i++) w[i] = Math.sin(i) * 0.5;
+  const q = rt.fromArray(quantizeQ8_0(w), [4, 64], 'q8_0');
+  const wf = rt.tensor(w, [4, 64]);
+  const x = rt.randn([3, 64]);
+  const yq = ops.linear(x, q).toArray();
+  const yf = ops.linear(x, wf).toArray();
+  yq.forEach((v, i) => assert.ok(Math.abs(v - yf[i]!) < 0.05, `linear ${i}: ${v} vs ${yf[i]}`));
+  const ids = rt.tensor(new Int32Array([2, 0]), [2], { dtype: 'i32' });
+  const e = ops.embedding(q, ids).toArray();
+  for (let j = 0; j < 64; j++) assert.ok(Math.abs(e[j]! - w[2 * 64 + j]!) < 0.01);
+});
