@@ -3,7 +3,8 @@
  * the run goes. A resumed run first cuts the log back to its checkpoint's step
  * so the file reads like one uninterrupted run.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic.js';
 
 export type MetricRecord =
@@ -23,7 +24,9 @@ export type MetricRecord =
   | { readonly kind: 'end'; readonly step: number; readonly status: string; readonly tokensPerSecond: number; readonly elapsed: number };
 
 export class MetricsLog {
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+  }
 
   append(r: MetricRecord): void {
     appendFileSync(this.path, JSON.stringify({ ...r, time: new Date().toISOString() }) + '\n');
