@@ -197,7 +197,7 @@ export class Trainer {
     for (const [name, p] of this.o.model.namedParameters()) {
       tensors.push({ name: `model/${name}`, dtype: p.dtype === 'f64' ? 'f64' : 'f32', shape: p.shape, data: p.data as Float32Array });
     }
-    const os = this.opt.state();
+    const os = this.opt.state({ copy: false });
     os.buffers.forEach((b, i) => {
       const shape = this.params[i]!.shape;
       for (const [k, v] of Object.entries(b)) tensors.push({ name: `optim/${this.paramNames[i]}/${k}`, dtype: v instanceof Float64Array ? 'f64' : 'f32', shape, data: v });
