@@ -142,6 +142,12 @@ export class RunRegistry {
     return this.get(run.id);
   }
 
+  /** The folder registered under this id, or null. */
+  dirOf(id: string): string | null {
+    const r = this.db.prepare('SELECT dir FROM runs WHERE id = ?').get(id) as { dir: string } | undefined;
+    return r?.dir ?? null;
+  }
+
   update(id: string, u: RunUpdate): void {
     const sets: string[] = ['updated_at = @updated_at'];
     const params: Record<string, unknown> = { id, updated_at: new Date().toISOString() };

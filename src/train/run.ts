@@ -195,9 +195,9 @@ export async function runTraining(o: RunTrainingOptions): Promise<RunTrainingRes
     mkdirSync(outDir, { recursive: true });
     const tokenizerDir = join(outDir, 'tokenizer');
     const tok: SavableTokenizer = await resolveTokenizer(cfg.tokenizer, { runTokenizerDir: tokenizerDir, resume: o.resume ?? false, trainInputs: asList(cfg.data.train), field: cfg.data.field, warn });
+    const model = resolveModelConfig(cfg, tok.vocabSize, source);
     const data = await setupData(cfg, outDir, tok, emit);
     shards = data.shards;
-    const model = resolveModelConfig(cfg, tok.vocabSize, source);
     const contextLength = cfg.training.contextLength ?? model.config.contextLength;
     const abs = (x: string | string[] | undefined) => (x === undefined ? undefined : asList(x).map((p) => resolve(p)));
     const dataPaths = { train: abs(cfg.data.train), validation: abs(cfg.data.validation), shards: cfg.data.shards && resolve(cfg.data.shards) };
@@ -255,6 +255,11 @@ export async function runTraining(o: RunTrainingOptions): Promise<RunTrainingRes
     writeFileAtomicSync(join(outDir, 'config.json'), JSON.stringify({ ...resolved, schedule: settings.schedule }, null, 2) + '\n');
     if (o.registryPath) {
       registry = new RunRegistry(o.registryPath);
+      if (registry.dirOf(info.id) !== null && registry.dirOf(info.id) !== outDir) {
+        // A copied run folder continues as a run of its own.
+        info = { ...info, id: newRunId() };
+        writeFileAtomicSync(join(outDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
+      }
       registry.upsert({ id: info.id, name: info.name, dir: outDir, config: { ...resolved, schedule: settings.schedule }, architecture: model.config.architecture, params });
     }
     started = true;
