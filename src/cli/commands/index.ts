@@ -9,4 +9,6 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
   inspect: () => import('./inspect.js'),
   runs: () => import('./runs.js'),
   train: () => import('./train.js'),
+  tokenize: () => import('./tokenize.js'),
+  tokenizer: () => import('./tokenizer.js'),
 };
