@@ -47,6 +47,36 @@ export interface PrepareOptions {
   readonly onProgress?: (p: { bytes: number; totalBytes: number; tokens: number }) => void;
 }
 
+/** A growable run of token ids (a segment being assembled). */
+class TokenBuffer {
+  private buf = new Int32Array(1 << 16);
+  length = 0;
+  push(id: number): void {
+    if (this.length === this.buf.length) this.grow(this.length + 1);
+    this.buf[this.length++] = id;
+  }
+  append(ids: readonly number[]): void {
+    if (this.length + ids.length > this.buf.length) this.grow(this.length + ids.length);
+    const b = this.buf;
+    let n = this.length;
+    for (let i = 0; i < ids.length; i++) b[n++] = ids[i]!;
+    this.length = n;
+  }
+  private grow(min: number): void {
+    let cap = this.buf.length;
+    while (cap < min) cap *= 2;
+    const next = new Int32Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  view(): Int32Array {
+    return this.buf.subarray(0, this.length);
+  }
+  clear(): void {
+    this.length = 0;
+  }
+}
+
 class SplitWriter {
   private writer: ShardWriter | null = null;
   readonly shards: { file: string; tokens: number; documents: number }[] = [];
@@ -80,7 +110,7 @@ class SplitWriter {
   }
 
   /** Appends one segment (a document or part of one); `start` marks a document start. */
-  write(ids: readonly number[], start: boolean): void {
+  write(ids: Int32Array, start: boolean): void {
     this.rollIfFull();
     if (start) {
       this.current().startDocument();
@@ -91,7 +121,7 @@ class SplitWriter {
       const w = this.current();
       const room = this.shardTokens - w.numTokens;
       const n = Math.min(room, ids.length - off);
-      w.write(off === 0 && n === ids.length ? ids : ids.slice(off, off + n));
+      w.write(ids.subarray(off, off + n));
       off += n;
       this.tokens += n;
       if (off < ids.length) this.closeShard();
@@ -140,20 +170,20 @@ export async function prepareShards(opts: PrepareOptions): Promise<ShardManifest
   const t0 = performance.now();
   let bytesDone = 0;
   let lastReport = 0;
+  const seg = new TokenBuffer();
   try {
     let seen = 0;
     for (const f of files) {
       const carve = f.split === 'train' && validation.length === 0 && valFraction > 0;
-      let seg: number[] = [];
       let segIsDocStart = true;
       const emit = (docEnd: boolean) => {
         if (docEnd) seg.push(eos);
         const len = seg.length;
         let dest = writers[f.split];
         if (carve && writers.validation.tokens + len / 2 <= valFraction * (seen + len)) dest = writers.validation;
-        dest.write(seg, segIsDocStart);
+        dest.write(seg.view(), segIsDocStart);
         seen += len;
-        seg = [];
+        seg.clear();
         segIsDocStart = docEnd;
       };
       const reader = readDocuments(f.path, {
@@ -165,10 +195,12 @@ export async function prepareShards(opts: PrepareOptions): Promise<ShardManifest
       let chars = 0;
       for await (const piece of reader) {
         const ids = piece.text === '' ? [] : tok.encode(piece.text, { parseSpecial });
-        for (const id of ids) {
-          if (!(id >= 0 && id < tok.vocabSize)) throw new InvalidArgumentError('data', 'tokenizer', `produced id ${id} outside its vocabulary of ${tok.vocabSize}`);
-          seg.push(id);
+        const V = tok.vocabSize;
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i]!;
+          if (!(id >= 0 && id < V)) throw new InvalidArgumentError('data', 'tokenizer', `produced id ${id} outside its vocabulary of ${V}`);
         }
+        seg.append(ids);
         if (seg.length >= SEGMENT_TOKENS && !piece.end) emit(false);
         if (piece.end) emit(true);
         // Bytes are estimated from characters until the file is done (exact for ASCII).

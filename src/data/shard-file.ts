@@ -93,10 +93,15 @@ export class ShardWriter {
     this.docStarts.push(this.numTokens);
   }
 
-  write(ids: ArrayLike<number>): void {
-    for (let i = 0; i < ids.length; i++) {
+  write(ids: Int32Array | readonly number[]): void {
+    let off = 0;
+    while (off < ids.length) {
       if (this.fill === this.buf.length) this.flush();
-      this.buf[this.fill++] = ids[i]!;
+      const n = Math.min(ids.length - off, this.buf.length - this.fill);
+      if (ids instanceof Int32Array) this.buf.set(ids.subarray(off, off + n), this.fill);
+      else for (let i = 0; i < n; i++) this.buf[this.fill + i] = ids[off + i]!;
+      this.fill += n;
+      off += n;
     }
   }
 

@@ -63,6 +63,10 @@ function lines(path: string) {
 }
 
 async function* readText(path: string, split: DocSplit, sep: string): AsyncGenerator<DocPiece> {
+  if (split === 'separator' || split === 'file') {
+    yield* readTextChunked(path, split === 'separator' ? sep : null);
+    return;
+  }
   // The current document's text not yet handed on, and whether pieces of it already were.
   let doc = '';
   let started = false;
@@ -76,20 +80,12 @@ async function* readText(path: string, split: DocSplit, sep: string): AsyncGener
       if (line.trim() !== '') yield { text: line, end: true };
       continue;
     }
-    if (split === 'blank-line' && line.trim() === '') {
+    if (line.trim() === '') {
       yield* finish();
       continue;
     }
-    // Lines rejoin with the newline readline took off; none before a document's first line.
-    const chunk = doc === '' && !started ? line : '\n' + line;
-    if (split === 'separator') {
-      const parts = chunk.split(sep);
-      doc += parts[0]!;
-      for (let i = 1; i < parts.length; i++) {
-        yield* finish();
-        doc = parts[i]!;
-      }
-    } else doc += chunk;
+    // Lines rejoin with the newline readline took off.
+    doc += doc === '' && !started ? line : '\n' + line;
     if (doc.length >= PIECE_CHARS) {
       yield { text: doc, end: false };
       doc = '';
@@ -97,6 +93,65 @@ async function* readText(path: string, split: DocSplit, sep: string): AsyncGener
     }
   }
   yield* finish();
+}
+
+/**
+ * Separator (or whole-file) documents read in large chunks rather than lines:
+ * most of the input's cost is then the tokenizer's. CRLF becomes LF; the
+ * newline right after a separator and a document's trailing newline are dropped.
+ */
+async function* readTextChunked(path: string, sep: string | null): AsyncGenerator<DocPiece> {
+  let doc = '';
+  let started = false;
+  let held = '';
+  const emit = (text: string, end: boolean): DocPiece | null => {
+    let t = text;
+    if (!started && t.startsWith('\n')) t = t.slice(1);
+    if (end && t.endsWith('\n')) t = t.slice(0, -1);
+    if (end && !started && t.trim() === '') return null;
+    return { text: t, end };
+  };
+  for await (const raw of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
+    let chunk = held + raw;
+    // A CR at the end may pair with an LF in the next chunk; a separator may straddle chunks.
+    const keep = Math.max(chunk.endsWith('\r') ? 1 : 0, sep ? sep.length - 1 : 0);
+    held = chunk.slice(chunk.length - keep);
+    chunk = chunk.slice(0, chunk.length - keep).replace(/\r\n/g, '\n');
+    doc += chunk;
+    if (sep) {
+      let at = doc.indexOf(sep);
+      while (at >= 0) {
+        const d = emit(doc.slice(0, at), true);
+        if (d) yield d;
+        started = false;
+        doc = doc.slice(at + sep.length);
+        at = doc.indexOf(sep);
+      }
+    }
+    // Hand on long documents in pieces, cut after a newline, keeping a possible partial separator.
+    if (doc.length >= PIECE_CHARS) {
+      const cut = doc.lastIndexOf('\n', doc.length - (sep ? sep.length : 0));
+      if (cut > 0) {
+        const d = emit(doc.slice(0, cut + 1), false);
+        if (d) yield d;
+        started = true;
+        doc = doc.slice(cut + 1);
+      }
+    }
+  }
+  doc += held.replace(/\r\n/g, '\n');
+  if (sep) {
+    let at = doc.indexOf(sep);
+    while (at >= 0) {
+      const d = emit(doc.slice(0, at), true);
+      if (d) yield d;
+      started = false;
+      doc = doc.slice(at + sep.length);
+      at = doc.indexOf(sep);
+    }
+  }
+  const d = emit(doc, true);
+  if (d) yield d;
 }
 
 async function* readJsonl(path: string, field: string): AsyncGenerator<DocPiece> {

@@ -29,7 +29,14 @@ const ModelSection = z
 
 const TokenizerSection = z.union([
   z.strictObject({ path: z.string().min(1) }),
-  z.strictObject({ train: z.strictObject({ vocabSize: z.int().min(260).max(1 << 20), minFrequency: posInt.default(2) }) }),
+  z.strictObject({
+    train: z.strictObject({
+      vocabSize: z.int().min(260).max(1 << 20),
+      minFrequency: posInt.default(2),
+      /** Given the first ids; the first one ending or naming 'end' is EOS. */
+      specialTokens: z.array(z.string().min(1)).min(1).default(['<|endoftext|>', '<|im_start|>', '<|im_end|>']),
+    }),
+  }),
   z.strictObject({ type: z.literal('bytes') }),
 ]);
 

@@ -41,6 +41,7 @@ import { Trainer, type TrainEvent, type TrainerCheckpointMeta, type TrainerSetti
 
 export type RunEvent =
   | TrainEvent
+  | { readonly kind: 'tokenizer'; readonly phase: string; readonly done: number; readonly total: number }
   | { readonly kind: 'prepare'; readonly bytes: number; readonly totalBytes: number }
   | { readonly kind: 'prepared'; readonly tokens: number; readonly mbPerSecond: number; readonly reused: boolean; readonly dir: string }
   | { readonly kind: 'start'; readonly runId: string; readonly params: number; readonly step: number; readonly maxSteps: number; readonly resumedFrom: string | null };
@@ -194,7 +195,15 @@ export async function runTraining(o: RunTrainingOptions): Promise<RunTrainingRes
   try {
     mkdirSync(outDir, { recursive: true });
     const tokenizerDir = join(outDir, 'tokenizer');
-    const tok: SavableTokenizer = await resolveTokenizer(cfg.tokenizer, { runTokenizerDir: tokenizerDir, resume: o.resume ?? false, trainInputs: asList(cfg.data.train), field: cfg.data.field, warn });
+    const tok: SavableTokenizer = await resolveTokenizer(cfg.tokenizer, {
+      runTokenizerDir: tokenizerDir,
+      resume: o.resume ?? false,
+      trainInputs: asList(cfg.data.train),
+      field: cfg.data.field,
+      ...(cfg.data.format ? { format: cfg.data.format } : {}),
+      warn,
+      onProgress: (p) => emit({ kind: 'tokenizer', phase: p.phase, done: p.done, total: p.total }),
+    });
     const model = resolveModelConfig(cfg, tok.vocabSize, source);
     const data = await setupData(cfg, outDir, tok, emit);
     shards = data.shards;
@@ -205,6 +214,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<RunTrainingRes
       ...cfg,
       // Paths are stored absolute so a resumed run finds its inputs from any working folder.
       data: { ...cfg.data, ...Object.fromEntries(Object.entries(dataPaths).filter(([, v]) => v !== undefined)) },
+      tokenizer: 'path' in cfg.tokenizer && cfg.tokenizer.path !== 'bytes' ? { path: resolve(cfg.tokenizer.path) } : cfg.tokenizer,
       model: model.options,
       training: { ...cfg.training, contextLength },
       schedule: { ...cfg.schedule, ...resolveSettings(cfg, contextLength).schedule },

@@ -57,6 +57,9 @@ function shortFormConfig(values: Record<string, unknown>, data: string[], valDat
 function reporter(io: CliIo, bar: ProgressBar, json: boolean) {
   return (e: RunEvent) => {
     switch (e.kind) {
+      case 'tokenizer':
+        if (e.phase === 'merge' && e.done === e.total) bar.message(`tokenizer: trained ${e.total} merges`);
+        break;
       case 'prepare':
         bar.message(`tokenizing: ${(e.bytes / 1e6).toFixed(1)} of ${(e.totalBytes / 1e6).toFixed(1)} MB`);
         break;
