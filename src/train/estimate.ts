@@ -23,8 +23,13 @@
  */
 import type { BaseModelConfig } from '../models/types.js';
 
-/** Resident memory of a Node.js process running lmkit before any tensor: runtime, heap, code (measured). */
-export const PROCESS_OVERHEAD_BYTES = 64 * 2 ** 20;
+/**
+ * Resident memory of the process apart from tensors: Node.js with lmkit's
+ * training code loaded (about 66 MiB measured for `lmkit train`), plus the
+ * JS heap and I/O buffers a run grows (the data pipeline's shard writers and
+ * readers, the registry, autograd bookkeeping).
+ */
+export const PROCESS_OVERHEAD_BYTES = 80 * 2 ** 20;
 
 export interface EstimateModel extends BaseModelConfig {
   /** GPT-2 and Llama details; absent fields take the family's defaults. */
@@ -140,8 +145,8 @@ export function estimate(c: EstimateModel, o: EstimateOptions): Estimate {
   const P = params.total * F32;
   const block = blockForwardElements(c, B, T, true);
   const outer = outerForwardElements(c, B, T, true);
-  // Backward: the logits' gradient, and at most about one block's worth of gradients in flight.
-  const backwardTransient = R * c.vocabSize + block;
+  // Backward: the logits' gradient and about two blocks' worth of gradients in flight (pooled buffers).
+  const backwardTransient = R * c.vocabSize + 2 * block;
   const blockActs = o.activationCheckpointing ? L * R * C + block : L * block;
   const trainActs = (blockActs + outer + backwardTransient) * F32;
   const training: MemoryBreakdown = sum({ weights: P, gradients: P, optimizer: 2 * P, activations: trainActs, kvCache: 0, overhead: PROCESS_OVERHEAD_BYTES });

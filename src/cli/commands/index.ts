@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
+  estimate: () => import('./estimate.js'),
   inspect: () => import('./inspect.js'),
   runs: () => import('./runs.js'),
   train: () => import('./train.js'),
