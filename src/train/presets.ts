@@ -16,10 +16,10 @@ export interface Preset {
 
 export const PRESETS: Record<PresetName, Preset> = {
   tiny: {
-    model: { architecture: 'llama', hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 176, contextLength: 128, tieWordEmbeddings: true },
+    model: { architecture: 'llama', hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 176, contextLength: 64, tieWordEmbeddings: true },
     run: {
       tokenizer: { type: 'bytes' },
-      training: { maxSteps: 200, batchSize: 16, contextLength: 128 },
+      training: { maxSteps: 200, batchSize: 8, contextLength: 64 },
       optimizer: { lr: 3e-3, weightDecay: 0.1 },
       schedule: { warmupSteps: 20 },
       eval: { every: 50, batches: 8 },
