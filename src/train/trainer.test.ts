@@ -106,3 +106,46 @@ test('activation checkpointing gives the same losses as the plain graph', async 
   await ckpt.trainer.run();
   assert.deepEqual(losses(ckpt.metrics), losses(plain.metrics));
 });
+
+test('gradient accumulation: 2 micro-batches of 4 equal one batch of 8', async () => {
+  const run = async (batchSize: number, gradAccumSteps: number) => {
+    const rt = createRuntime({ backend: 'js', seed: 3 });
+    const model = toyLM(rt, { vocabSize: 257 });
+    const dir = join(root, `acc-${batchSize}`);
+    const s = settings(3, { batchSize, gradAccumSteps, labelSmoothing: 0 });
+    const trainer = new Trainer({
+      rt,
+      model,
+      train: new BatchSampler(shards.train, { batchSize, context: 16, mode: 'sequential' }),
+      validation: null,
+      settings: s,
+      checkpoints: new CheckpointDir(join(dir, 'checkpoints')),
+      metrics: new MetricsLog(join(dir, 'metrics.jsonl')),
+    });
+    await trainer.run();
+    return model.parameters().flatMap((p) => Array.from(p.toArray()));
+  };
+  const a = await run(4, 2);
+  const b = await run(8, 1);
+  const maxDiff = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+  assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
+});
+
+test('early stopping ends the run when validation loss stops improving', async () => {
+  const rt = createRuntime({ backend: 'js', seed: 3 });
+  const dir = join(root, 'early');
+  const base = settings(30);
+  const trainer = new Trainer({
+    rt,
+    model: toyLM(rt, { vocabSize: 257 }),
+    train: new BatchSampler(shards.train, { batchSize: 4, context: 16, mode: 'random', seed: 1 }),
+    validation: shards.validation,
+    // An improvement must beat the best by 100 nats: the second evaluation never does.
+    settings: { ...base, eval: { every: 5, batches: 2, earlyStopping: { patience: 1, minDelta: 100 } } },
+    checkpoints: new CheckpointDir(join(dir, 'checkpoints')),
+    metrics: new MetricsLog(join(dir, 'metrics.jsonl')),
+  });
+  const r = await trainer.run();
+  assert.equal(r.status, 'stopped_early');
+  assert.equal(r.steps, 10);
+});

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { runCli } from '../../test-util/cli.js';
 import { prepareShards } from '../../data/prepare.js';
 import type { TextTokenizer } from '../../data/text-tokenizer.js';
+import { ByteTokenizer } from '../../data/byte-tokenizer.js';
+import { loadModel } from '../../models/load.js';
+import { createRuntime } from '../../tensor/index.js';
+import { Tokenizer } from '../../tokenizers/tokenizer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lmkit-train-cli-'));
 const bin = new URL('../../../bin/lmkit.js', import.meta.url).pathname;
@@ -75,6 +79,11 @@ test('a tiny run lowers validation loss, prints the JSON summary last and is reg
   for (const f of ['model/config.json', 'model/model.safetensors', 'model/tokenizer.json', 'loss.svg', 'loss.html', 'checkpoints/step-00000024.ckpt']) {
     assert.ok(existsSync(join(runA, f)), f);
   }
+  // The final model folder loads back, with a tokenizer that encodes as the run's did.
+  const { model } = await loadModel(join(runA, 'model'), { rt: createRuntime({ backend: 'js' }) });
+  assert.equal(model.config.vocabSize, 257);
+  const tok = await Tokenizer.load(join(runA, 'model'));
+  assert.deepEqual(tok.encode('the cat<|endoftext|>', { parseSpecial: true }), new ByteTokenizer().encode('the cat<|endoftext|>'));
   const runs = await runCli(['runs', '--json'], '', env);
   const listed = runs.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(listed.some((x) => x.id === summary.run_id && x.status === 'completed' && x.steps === 24 && Math.abs(x.val_loss - summary.val_loss) < 1e-12));
@@ -82,6 +91,19 @@ test('a tiny run lowers validation loss, prints the JSON summary last and is reg
   assert.equal(plot.code, 0, plot.stderr);
   assert.match(readFileSync(join(root, 'curve.svg'), 'utf8'), /^<svg [^]*<path d="M[^]*validation loss[^]*<\/svg>\n$/);
   assert.match(readFileSync(join(root, 'curve.html'), 'utf8'), /<svg[^]*<th>validation loss<\/th>/);
+});
+
+test('the short form: --data with the tiny preset and --max-steps', async () => {
+  const out = join(root, 'short');
+  const r = await runCli(['train', '--data', dataPath, '--out', out, '--max-steps', '2', '--val-fraction', '0.1', '--json'], '', env);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(summary.steps, 2);
+  assert.equal(typeof summary.val_loss, 'number');
+  const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(cfg.model.architecture, 'llama');
+  assert.equal(cfg.model.vocabSize, 257);
+  assert.equal(cfg.training.maxSteps, 2);
 });
 
 test('Ctrl-C writes a checkpoint; --resume reproduces the uninterrupted losses; a damaged checkpoint is refused', async () => {
