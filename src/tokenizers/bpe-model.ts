@@ -116,15 +116,12 @@ export class BpeModel implements TokenModel {
     const h = RangeCache.hash(t, i, j);
     const slot = this.cache.find(t, i, j, h);
     if (slot >= 0) {
-      const v = this.cache.value(slot);
-      if (typeof v === 'number') out.push(v);
-      else for (let k = 0; k < v.length; k++) out.push(v[k]!);
+      this.cache.push(slot, out);
       return;
     }
-    const word = t.slice(i, j);
+    const word = i === 0 && j === t.length ? t : t.slice(i, j);
     const ids = this.options.byteLevel ? this.encodeBytes(word) : this.encodeChars(word);
-    const v = ids.length === 1 ? ids[0]! : Array.from(ids);
-    this.cache.insert(slot, word, h, v);
+    this.cache.insert(slot, t, i, j, h, ids);
     pushIds(out, ids);
   }
 
