@@ -31,8 +31,16 @@ export class SentencePieceNormalizer implements Normalizer {
   }
 
   normalize(text: string): string {
-    const input = encoder.encode(text);
     const { addDummyPrefix, removeExtraWhitespaces, escapeWhitespaces } = this.opts;
+    if (!this.charsmap && !removeExtraWhitespaces) {
+      // Identity rules (Llama's models, llama.cpp): only the prefix and the ▁ escaping.
+      // Lone surrogates become U+FFFD, as the UTF-8 round trip would make them.
+      if (text.length === 0) return '';
+      const t = text.replace(/\p{Cs}/gu, '\ufffd');
+      const body = escapeWhitespaces ? t.replaceAll(' ', '▁') : t;
+      return addDummyPrefix ? (escapeWhitespaces ? '▁' : ' ') + body : body;
+    }
+    const input = encoder.encode(text);
     let pos = 0;
     if (removeExtraWhitespaces) {
       while (pos < input.length) {
