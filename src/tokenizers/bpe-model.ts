@@ -263,7 +263,9 @@ export class BpeModel implements TokenModel {
       byte_fallback: this.options.byteFallback ?? false,
       ignore_merges: this.options.ignoreMerges ?? false,
       vocab,
-      merges: this.mergePairs(),
+      // "a b" strings load in every version of Hugging Face tokenizers; the pair
+      // form (0.20+) is needed only when a token contains a space.
+      merges: ((m) => (m.some(([a, b]) => a.includes(' ') || b.includes(' ')) ? m : m.map(([a, b]) => `${a} ${b}`)))(this.mergePairs()),
     };
   }
 }
