@@ -120,6 +120,34 @@ describe('ModelEngine (tiny Llama)', () => {
     assert.notDeepEqual(Array.from(a), Array.from(b));
   });
 
+  it('a request cancelled while queued ends with start then cancelled; a full queue refuses', async () => {
+    const small = await openEngine(dir, { backend: 'js', maxBatch: 1, maxQueue: 1 });
+    try {
+      const longIt = small.generate({ prompt: 'The tent', maxTokens: 40, sampling: { temperature: 0, topP: 1 }, ignoreEos: true })[Symbol.asyncIterator]();
+      // Once its first event arrives it holds the only batch slot.
+      assert.equal((await longIt.next()).value?.type, 'start');
+      const long = (async () => {
+        let n = 0;
+        for (let r = await longIt.next(); !r.done; r = await longIt.next()) if (r.value.type === 'end') n = r.value.completionTokens;
+        return n;
+      })();
+      const ac = new AbortController();
+      const queued = small.generate({ prompt: 'Shipping', maxTokens: 4, sampling: { temperature: 0, topP: 1 } }, { signal: ac.signal });
+      const events: string[] = [];
+      const done = (async () => {
+        for await (const ev of queued) events.push(ev.type === 'end' ? `end:${ev.finishReason}` : ev.type);
+      })();
+      await new Promise((r) => setTimeout(r, 20));
+      await assert.rejects(collectGeneration(small.generate({ prompt: 'x', maxTokens: 1, sampling: { temperature: 0, topP: 1 } })), { name: 'QueueFullError' });
+      ac.abort();
+      await done;
+      assert.deepEqual(events, ['start', 'end:cancelled']);
+      assert.equal(await long, 40);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses prompts that do not fit and has no classification head', async () => {
     await assert.rejects(collectGeneration(engine.generate({ prompt: 'x '.repeat(300), maxTokens: 4, sampling: { temperature: 0, topP: 1 } })), { name: 'ContextLengthError' });
     await assert.rejects(engine.classify(['x']), /no classification head/);

@@ -200,11 +200,13 @@ export class ModelEngine implements Engine {
         });
       let completion = 0;
       let held = '';
+      let started = false;
       self.handles.add(handle);
       try {
       for await (const ev of handle as AsyncIterable<SchedulerEvent>) {
         switch (ev.type) {
           case 'prompt': {
+            started = true;
             const prompt = req.echo ? ev.tokens.map((id, i) => self.toLogprob(ev.logprobs?.[i] ?? null, id)) : undefined;
             yield { type: 'start', promptTokens: ev.tokens.length, ...(prompt ? { prompt } : {}) };
             break;
@@ -224,6 +226,8 @@ export class ModelEngine implements Engine {
           case 'done':
             // Consumers may stop at the end event without resuming us: let go of the handle first.
             self.handles.delete(handle);
+            // A request cancelled while it waited for a slot never had its prompt event.
+            if (!started) yield { type: 'start', promptTokens: ids.length };
             yield {
               type: 'end',
               finishReason: FINISH[ev.result.finishReason],
@@ -240,6 +244,7 @@ export class ModelEngine implements Engine {
         self.handles.delete(handle);
       }
       // A request cancelled before its first step ends without events.
+      if (!started) yield { type: 'start', promptTokens: ids.length };
       yield { type: 'end', finishReason: 'cancelled', text: held, promptTokens: ids.length, completionTokens: completion };
     })();
   }
