@@ -41,9 +41,12 @@ describe('ModelEngine (tiny Llama)', () => {
   it('generates what generate() gives alone, also when batched with other requests', async () => {
     const prompts = ['The tent is', 'Shipping took', '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n', 'La tienda'];
     const sampling = (i: number) => ({ temperature: 1, topP: 0.9, seed: 100 + i });
+    const steps0 = engine.scheduler.stepCount;
     const together = await Promise.all(
       prompts.map((p, i) => collectGeneration(engine.generate({ prompt: p, maxTokens: 12, sampling: sampling(i), ignoreEos: true, logprobs: 2 }))),
     );
+    // Continuous batching: the four requests shared their decode steps (alone they would need 4 x 12).
+    assert.ok(engine.scheduler.stepCount - steps0 <= 14, `${engine.scheduler.stepCount - steps0} steps`);
     for (let i = 0; i < prompts.length; i++) {
       const ids = engine.tokenizer.encode(prompts[i]!, { addSpecial: true, parseSpecial: true });
       const ref = await generate(engine.model, engine.tokenizer, ids, { maxTokens: 12, temperature: 1, topP: 0.9, seed: 100 + i, ignoreEos: true, logprobs: 2 });
