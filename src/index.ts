@@ -5,3 +5,4 @@
  */
 export * from './errors.js';
 export * from './io/index.js';
+export * from './tokenizers/index.js';

@@ -17,4 +17,8 @@ export interface BenchEntry {
 
 export const benches: Record<string, BenchEntry> = {
   load: { summary: 'load a model file: lmkit positional reads vs readFileSync, time and peak RSS', load: async () => (await import('./load.js')).default },
+  tokenize: {
+    summary: 'cl100k/o200k encode MB/s: lmkit vs js-tiktoken and gpt-tokenizer',
+    load: async () => (await import('./tokenize.js')).default,
+  },
 };

@@ -7,4 +7,6 @@ import type { Command } from '../command.js';
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
   inspect: () => import('./inspect.js'),
+  tokenize: () => import('./tokenize.js'),
+  tokenizer: () => import('./tokenizer.js'),
 };
