@@ -6,3 +6,15 @@
 export * from './errors.js';
 export * from './io/index.js';
 export * from './tokenizers/index.js';
+export {
+  writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
+  buildPrompt, renderTrainingText, renderChatML, renderGenerationPrompt, promptMessages,
+  translatePrompt, sentimentPrompt, summaryPrompt, supportSystemPrompt, parseSentiment,
+  SUPPORT_SYSTEM, TASK_PROMPTS, SPECIAL_TOKENS, CORPUS_TASKS, CORPUS_SPLITS, SENTIMENTS,
+  type CorpusRecord, type CorpusTask, type CorpusSplit, type CorpusLang, type Sentiment,
+  type CorpusOptions, type CorpusManifest, type WriteCorpusOptions, type HeldOutTemplate,
+} from './data/corpus/index.js';
+export {
+  corpusChrF, sentenceChrF, chrfStatistics, chrfFromStatistics, accuracy,
+  factRecall, factMatch, allFactsStated, factTokens, type ChrfOptions,
+} from './eval/metrics/index.js';

@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
+  corpus: () => import('./corpus.js'),
   inspect: () => import('./inspect.js'),
   tokenize: () => import('./tokenize.js'),
   tokenizer: () => import('./tokenizer.js'),
