@@ -6,6 +6,8 @@
 export * from './errors.js';
 export * from './io/index.js';
 export * from './tokenizers/index.js';
+export * from './nn/index.js';
+export * from './models/index.js';
 export {
   writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
   buildPrompt, renderTrainingText, renderChatML, renderGenerationPrompt, promptMessages,

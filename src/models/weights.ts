@@ -154,6 +154,8 @@ export function checkpointTensors<C extends BaseModelConfig>(model: DecoderLM<C>
       dtype: dt,
       shape,
       data: () => {
+        // Already in the stored form: hand the parameter's own buffer to the writer, no copy.
+        if (!transposed && p.dtype === dt && p.isContiguous && p.offset === 0 && p.data.length === p.numel) return p.data;
         const out = rt.untrack(rt.fromArray(allocArray(dt, p.numel), shape, dt));
         const src = isQuantized(p.dtype) ? rt.untrack(p.to('f32')) : p;
         const view = transposed ? src.transpose(0, 1) : src;
