@@ -9,6 +9,8 @@ import { NotFoundError } from '../errors.js';
 import type { Runtime } from '../tensor/runtime.js';
 import type { GenerationConfig } from './generation-config.js';
 import { hfFolderSource } from './hf-folder.js';
+import { ggufSource } from './gguf/source.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { LanguageModel, ModelConfig } from './registry.js';
 
 export interface LoadModelOptions {
@@ -40,6 +42,8 @@ export interface LoadedModel {
   readonly source: ModelSourceInfo;
   /** Config keys and checkpoint tensors that were present but not used. */
   readonly warnings: readonly string[];
+  /** The tokenizer the checkpoint carries inside it (GGUF files do), if any. */
+  readonly tokenizer?: Tokenizer;
 }
 
 export interface ModelSource {
@@ -50,11 +54,11 @@ export interface ModelSource {
 }
 
 /** Where models come from, tried in order. */
-export const MODEL_SOURCES: readonly ModelSource[] = [hfFolderSource];
+export const MODEL_SOURCES: readonly ModelSource[] = [hfFolderSource, ggufSource];
 
 export async function loadModel(ref: string, opts: LoadModelOptions): Promise<LoadedModel> {
   const sources = opts.sources ?? MODEL_SOURCES;
   const source = sources.find((s) => s.matches(ref));
-  if (!source) throw new NotFoundError(ref, `no model here; expected one of: ${sources.map((s) => s.kind).join(', ')} (a Hugging Face model folder holds config.json and model.safetensors)`);
+  if (!source) throw new NotFoundError(ref, `no model here; expected one of: ${sources.map((s) => s.kind).join(', ')} (a Hugging Face model folder holds config.json and model.safetensors; a GGUF file ends in .gguf)`);
   return source.load(ref, opts);
 }

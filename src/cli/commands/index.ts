@@ -6,8 +6,10 @@ import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
+  convert: () => import('./convert.js'),
   corpus: () => import('./corpus.js'),
   inspect: () => import('./inspect.js'),
+  quantize: () => import('./quantize.js'),
   tokenize: () => import('./tokenize.js'),
   tokenizer: () => import('./tokenizer.js'),
 };

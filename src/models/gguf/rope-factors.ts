@@ -75,8 +75,16 @@ export function llama3FromRopeFactors(factors: Float32Array, headDim: number, th
       candidates.push({ type: 'llama3', factor: tidy(factor), lowFreqFactor: 1, highFreqFactor: tidy(1 + 1 / b), originalMaxPositions: Math.round(a / b) });
     }
   }
-  // Llama 3.1 / 3.2's published values, for factor sets with too few blended dims to fit.
-  for (const orig of [8192, 4096, 2048]) candidates.push({ type: 'llama3', factor: tidy(factor), lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: orig });
+  // One blended dim fixes orig given high (with low = 1): orig = wavelength * ((high - 1) * s + 1).
+  if (blend.length === 1) {
+    const [x, sm] = blend[0]!;
+    for (const high of [4, 2, 8, 16]) candidates.push({ type: 'llama3', factor: tidy(factor), lowFreqFactor: 1, highFreqFactor: high, originalMaxPositions: Math.round(((high - 1) * sm + 1) / x) });
+  }
+  // No blended dim: any orig between 4x the longest kept wavelength and the shortest scaled one.
+  const kept = factors.reduce((m, f, i) => (f === 1 ? Math.max(m, wavelen(i)) : m), 0);
+  const scaled = factors.reduce((m, f, i) => (f === factor ? Math.min(m, wavelen(i)) : m), Infinity);
+  const origs = [8192, 4096, 2048, Math.ceil(4 * kept) + 1, Math.floor(scaled) - 1];
+  for (const orig of origs) if (orig > 0 && Number.isFinite(orig)) candidates.push({ type: 'llama3', factor: tidy(factor), lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: orig });
   const found = candidates.find((c) => matches(factors, c, headDim, theta));
   if (!found) throw new UnsupportedError(source, 'rope_freqs.weight holds rope frequency factors that no llama3 rope scaling produces; custom per-dimension factors are not supported');
   return found;

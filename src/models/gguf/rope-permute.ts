@@ -31,7 +31,7 @@ export type RopeOrder = 'hf-to-gguf' | 'gguf-to-hf';
  * Reorders the rows of `data` (heads * D rows of `rowLength` elements each),
  * in place, using one head's worth of scratch.
  */
-export function permuteRopeRows(data: TypedArray, heads: number, rowLength: number, order: RopeOrder): TypedArray {
+export function permuteRopeRows<T extends TypedArray>(data: T, heads: number, rowLength: number, order: RopeOrder): T {
   const rows = data.length / rowLength;
   if (!Number.isInteger(rows) || rows % heads !== 0) {
     throw new InvalidArgumentError('permuteRopeRows', 'data', `${data.length} elements are not ${heads} heads of whole rows of ${rowLength}`);
