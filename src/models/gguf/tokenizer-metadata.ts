@@ -25,7 +25,7 @@
  * Token types: 1 normal, 2 unknown, 3 control (special added tokens),
  * 4 user-defined (other added tokens), 5 unused (ids with no token), 6 byte.
  */
-import { UnsupportedError } from '../../errors.js';
+import { InvalidArgumentError, UnsupportedError } from '../../errors.js';
 import { gguf, type GgufTyped, type GgufValue } from '../../io/gguf-types.js';
 import { knownPattern, type KnownPattern } from '../../tokenizers/pretokenize-regex.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
@@ -94,9 +94,14 @@ export function tokenizerToGguf(tok: Tokenizer, opts: TokenizerGgufOptions = {})
 
   const vocab = model.vocab as Record<string, number>;
   const added = (j.added_tokens as { id: number; content: string; special: boolean }[]) ?? [];
-  let n = opts.vocabSize ?? 0;
+  let n = 0;
   for (const id of Object.values(vocab)) n = Math.max(n, id + 1);
   for (const t of added) n = Math.max(n, t.id + 1);
+  if (opts.vocabSize !== undefined) {
+    // llama.cpp sizes the model by the token list: it must match the embedding rows.
+    if (n > opts.vocabSize) throw new InvalidArgumentError('saveGguf', 'tokenizer', `has ids up to ${n - 1} but the model's vocabulary has ${opts.vocabSize} rows; use the model's own tokenizer`);
+    n = opts.vocabSize;
+  }
   const tokens: (string | undefined)[] = new Array(n);
   const types = new Int32Array(n).fill(TYPE.NORMAL);
   for (const [t, id] of Object.entries(vocab)) tokens[id] = t;
