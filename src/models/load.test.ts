@@ -126,6 +126,33 @@ test('a model created from a config round-trips through an HF folder, sharded or
   }
 });
 
+test('tokenizer files travel with the model: read by the given reader, written by tokenizer.save', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    /** Stands in for lmkit's Tokenizer: a static load(dir) and a save(dir). */
+    class FakeTokenizer {
+      constructor(readonly vocab: string[]) {}
+      static async load(d: string): Promise<FakeTokenizer> {
+        return new FakeTokenizer(JSON.parse(readFileSync(join(d, 'tokenizer.json'), 'utf8')).vocab);
+      }
+      save(d: string): void {
+        writeFileSync(join(d, 'tokenizer.json'), JSON.stringify({ vocab: this.vocab }));
+        writeFileSync(join(d, 'tokenizer_config.json'), '{}');
+      }
+    }
+    const m = createModel(rt, registry.gpt2.config({ vocabSize: 3, contextLength: 8, hiddenSize: 8, numLayers: 1, numHeads: 2 }));
+    const out = join(dir, 'with-tok');
+    await saveModel(m, out, { tokenizer: new FakeTokenizer(['a', 'b', 'c']) });
+    assert.ok(existsSync(join(out, 'tokenizer_config.json')));
+    const loaded = await loadModel(out, { rt, tokenizer: FakeTokenizer });
+    assert.deepEqual(loaded.tokenizer?.vocab, ['a', 'b', 'c']);
+    assert.equal((await loadModel(out, { rt })).tokenizer, undefined, 'no reader, no tokenizer');
+    assert.equal((await loadModel(join(FIXTURES, 'gpt2'), { rt, tokenizer: FakeTokenizer })).tokenizer, undefined, 'no tokenizer files, no tokenizer');
+  } finally {
+    cleanup();
+  }
+});
+
 test('saveModel replaces a model folder atomically and refuses to replace anything else', async () => {
   const { dir, cleanup } = tempDir();
   try {
