@@ -10,7 +10,7 @@
  * tokenizer files or the GGUF's embedded vocabulary; GGUF -> GGUF copies the
  * `tokenizer.*` metadata exactly.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError } from '../errors.js';
 import { readGguf } from '../io/gguf.js';
 import { isHubRef, resolveHub } from '../io/hub.js';
@@ -41,7 +41,6 @@ export interface ConvertResult {
   readonly warnings: readonly string[];
 }
 
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer.model', 'vocab.json', 'tokenizer_config.json'];
 const HF_DTYPES = ['f32', 'f16', 'bf16'] as const;
 
 /** The output format a path asks for: GGUF for *.gguf, an HF folder otherwise. */
@@ -56,12 +55,6 @@ async function resolveInput(input: string, opts: ConvertOptions): Promise<string
   return snap.path ?? snap.dir;
 }
 
-async function folderTokenizer(dir: string): Promise<Tokenizer | undefined> {
-  const names = new Set(readdirSync(dir));
-  if (!TOKENIZER_FILES.some((f) => names.has(f))) return undefined;
-  return Tokenizer.load(dir);
-}
-
 export async function convertModel(input: string, output: string, opts: ConvertOptions): Promise<ConvertResult> {
   const format = outputFormat(output);
   if (opts.dtype !== undefined && !GGUF_SAVE_DTYPES.includes(opts.dtype)) {
@@ -74,10 +67,10 @@ export async function convertModel(input: string, output: string, opts: ConvertO
     throw new InvalidArgumentError('convert', 'OUT', `'${output}' is a file; give a folder for a Hugging Face model or a path ending in .gguf`);
   }
   const path = await resolveInput(input, opts);
-  const loaded = await loadModel(path, { rt: opts.rt, dtype: 'keep' });
+  const loaded = await loadModel(path, { rt: opts.rt, dtype: 'keep', tokenizer: Tokenizer });
   const warnings = [...loaded.warnings];
   const gguf = isGgufPath(path);
-  const tokenizer = loaded.tokenizer ?? (gguf ? undefined : await folderTokenizer(path));
+  const tokenizer = loaded.tokenizer;
   if (!tokenizer) warnings.push(`${path}: no tokenizer found; the output has none`);
   try {
     if (format === 'gguf') {

@@ -10,7 +10,6 @@ import type { Runtime } from '../tensor/runtime.js';
 import type { GenerationConfig } from './generation-config.js';
 import { hfFolderSource } from './hf-folder.js';
 import { ggufSource } from './gguf/source.js';
-import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { LanguageModel, ModelConfig } from './registry.js';
 
 /** Something that reads a tokenizer from a model folder: lmkit's `Tokenizer` class (its static `load`). */
@@ -47,15 +46,13 @@ export interface ModelSourceInfo {
 export interface LoadedModel<T = unknown> {
   /** In eval mode (dropout off); call model.train() to fine-tune. */
   readonly model: LanguageModel;
-  /** The tokenizer, when a reader was given and the source has tokenizer files. */
+  /** The tokenizer, when a reader was given and the source has tokenizer files (or, for GGUF, tokenizer.* metadata). */
   readonly tokenizer?: T;
   readonly config: ModelConfig;
   readonly generationConfig: GenerationConfig;
   readonly source: ModelSourceInfo;
   /** Config keys and checkpoint tensors that were present but not used. */
   readonly warnings: readonly string[];
-  /** The tokenizer the checkpoint carries inside it (GGUF files do), if any. */
-  readonly tokenizer?: Tokenizer;
 }
 
 export interface ModelSource {

@@ -14,6 +14,7 @@ import { saveModel } from '../../models/save.js';
 import { FIXTURES } from '../../models/test-fixtures.js';
 import { createRuntime } from '../../tensor/index.js';
 import { runCli } from '../../test-util/cli.js';
+import { Tokenizer } from '../../tokenizers/tokenizer.js';
 import { trainBpe } from '../../tokenizers/train-bpe.js';
 
 const rt = createRuntime({ backend: 'js', seed: 2 });
@@ -51,7 +52,7 @@ test('convert HF folder -> GGUF (q8_0) with the tokenizer embedded, then GGUF ->
   assert.equal(g.tensors.find((t) => t.name === 'blk.0.attn_norm.weight')!.dtype, 'f32');
 
   const orig = await loadModel(hf, { rt });
-  const fromGguf = await loadModel(gguf, { rt });
+  const fromGguf = await loadModel(gguf, { rt, tokenizer: Tokenizer });
   assert.ok(fromGguf.tokenizer, 'the GGUF carries its tokenizer');
   const ids = fromGguf.tokenizer!.encode('hello wide world');
   const a = logits(orig.model, ids);

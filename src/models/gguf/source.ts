@@ -27,20 +27,20 @@ export function isGgufPath(ref: string): boolean {
   }
 }
 
-export async function loadGgufSource(path: string, opts: LoadModelOptions): Promise<LoadedModel> {
+export async function loadGgufSource<T>(path: string, opts: LoadModelOptions<T>): Promise<LoadedModel<T>> {
   // GGUF files are meant to run as stored: 'keep' unless f32 is asked for explicitly.
-  const { model, config, tokenizer, warnings } = loadGgufModel(path, { rt: opts.rt, dtype: opts.dtype === 'f32' ? 'f32' : 'keep' });
-  const ids = config as ModelConfig & { padTokenId?: number | null };
-  const base = generationConfigFromModel(ids);
-  const eos = tokenizer ? tokenizer.eosIds : [];
-  const generationConfig = eos.length ? { ...base, eosTokenIds: [...new Set([...base.eosTokenIds, ...eos])] } : base;
+  const { model, config, file, warnings } = loadGgufModel(path, { rt: opts.rt, dtype: opts.dtype === 'f32' ? 'f32' : 'keep', tokenizer: false });
+  const all = [...warnings];
+  let tokenizer: T | undefined;
+  if (file.metadata['tokenizer.ggml.model'] === undefined) all.push(`${path}: no tokenizer.ggml.model metadata; the model has no tokenizer`);
+  else if (opts.tokenizer) tokenizer = await opts.tokenizer.load(path); // lmkit's Tokenizer.load reads a .gguf's metadata
   return {
     model,
+    ...(tokenizer !== undefined ? { tokenizer } : {}),
     config,
-    generationConfig,
+    generationConfig: generationConfigFromModel(config as ModelConfig & { padTokenId?: number | null }),
     source: { kind: 'gguf', path, files: [path] },
-    warnings,
-    ...(tokenizer ? { tokenizer } : {}),
+    warnings: all,
   };
 }
 
