@@ -20,3 +20,12 @@ export {
   corpusChrF, sentenceChrF, chrfStatistics, chrfFromStatistics, accuracy,
   factRecall, factMatch, allFactsStated, factTokens, type ChrfOptions,
 } from './eval/metrics/index.js';
+export {
+  ByteTokenizer, readDocuments, detectFormat, resolveInputs, prepareShards, openShards, TokenSplit, BatchSampler, evalBatches,
+  TokenShard, ShardWriter, bytesPerToken, checkTokenizer, manifestMatches, readManifest as readShardManifest,
+  type TextTokenizer, type DocPiece, type DocSplit, type SourceFormat, type SourceOptions, type ShardManifest, type PrepareOptions,
+  type ShardSet, type Batch, type SamplerState, type SamplerOptions,
+} from './data/index.js';
+export * from './train/index.js';
+// Both models (weights.ts: a tensor to write to a checkpoint) and train export this name; the models one is public here.
+export type { CheckpointTensor } from './models/index.js';

@@ -61,8 +61,12 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Generates at least `bytes` UTF-8 bytes of mixed text, the same for the same seed. */
-export function mixedText(bytes: number, seed = 1): string {
+/**
+ * Generates at least `bytes` UTF-8 bytes of text, the same for the same seed:
+ * 'mixed' (the default) draws from every language, code and emoji; 'english'
+ * only English prose with numbers and punctuation.
+ */
+export function mixedText(bytes: number, seed = 1, kind: 'mixed' | 'english' = 'mixed'): string {
   const rand = mulberry32(seed);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
   const number = (): string => {
@@ -86,17 +90,23 @@ export function mixedText(bytes: number, seed = 1): string {
       const r = rand();
       if (r < 0.08) out.push(number());
       else if (r < 0.2 && sep === ' ') out.push(madeUp());
-      else if (r < 0.23) out.push(pick(EMOJI));
+      else if (r < 0.23 && kind === 'mixed') out.push(pick(EMOJI));
       else out.push(pick(words));
     }
-    let s = out.join(sep);
-    if (sep === ' ') s = s[0]!.toUpperCase() + s.slice(1);
+    let s: string;
+    if (sep === ' ') {
+      s = out.join(sep);
+      s = s[0]!.toUpperCase() + s.slice(1);
+    } else {
+      // Chinese and Japanese: no spaces, but a comma every few words, as in real text.
+      s = out.map((w, i) => (i > 0 && i % 4 === 0 ? pick(['，', '、']) : '') + w).join('');
+    }
     return s + end;
   };
   const parts: string[] = [];
   let size = 0;
   while (size < bytes) {
-    const r = rand();
+    const r = kind === 'english' ? rand() * 0.4 : rand();
     let p: string;
     if (r < 0.4) p = sentence(EN, ' ', pick(['. ', '! ', '? ', '.\n', ', and ']));
     else if (r < 0.5) p = sentence(DE, ' ', '. ');

@@ -13,11 +13,13 @@ import { ranksFromJsTiktoken, tokenizerFromRanks } from '../tokenizers/tiktoken.
 import type { BenchModule } from './index.js';
 import { mixedText } from './mixed-text.js';
 
-const usage = `lmkit bench tokenize [--mb N] [--encoding cl100k_base|o200k_base] [--repeat N] [--json]
+const usage = `lmkit bench tokenize [--mb N] [--encoding cl100k_base|o200k_base] [--text mixed|english] [--repeat N] [--skip NAME] [--json]
 
-Encodes N MB (default 10) of seeded mixed text (English, German, Chinese, Japanese,
-Arabic, Russian, code, numbers, emoji) in one call per tokenizer and prints MB/s for
-lmkit, js-tiktoken and gpt-tokenizer, the best of --repeat runs (default 3).`;
+Encodes N MB (default 10) of seeded generated text in one call per tokenizer and prints
+MB/s for lmkit, gpt-tokenizer and js-tiktoken, the best of --repeat runs (default 3).
+--text mixed (default): English, German, Chinese, Japanese, Arabic, Russian, code,
+numbers, emoji; --text english: English prose with numbers and punctuation only.
+--skip js-tiktoken leaves out a reference (it is ~10x slower than the others).`;
 
 interface Row {
   name: string;
@@ -50,14 +52,23 @@ const bench: BenchModule = {
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseFlags('bench tokenize', {
       args: argv,
-      options: { mb: { type: 'string' }, encoding: { type: 'string' }, repeat: { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        mb: { type: 'string' },
+        encoding: { type: 'string' },
+        text: { type: 'string' },
+        repeat: { type: 'string' },
+        skip: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+      },
     });
     const mb = numberFlag('bench tokenize', 'mb', values.mb, { min: 0.01 }) ?? 10;
     const repeat = numberFlag('bench tokenize', 'repeat', values.repeat, { integer: true, min: 1 }) ?? 3;
     const encoding = values.encoding ?? 'cl100k_base';
     if (encoding !== 'cl100k_base' && encoding !== 'o200k_base') throw new UsageError('bench tokenize', `--encoding must be cl100k_base or o200k_base, got '${encoding}'`);
 
-    const text = mixedText(Math.round(mb * 1e6), 1);
+    const kind = values.text ?? 'mixed';
+    if (kind !== 'mixed' && kind !== 'english') throw new UsageError('bench tokenize', `--text must be mixed or english, got '${kind}'`);
+    const text = mixedText(Math.round(mb * 1e6), 1, kind);
     const sizeMb = Buffer.byteLength(text) / 1e6;
     const ranks = (await importOptional<{ default: { pat_str: string; special_tokens: Record<string, number>; bpe_ranks: string } }>(`js-tiktoken/ranks/${encoding}`)).default;
     const { Tiktoken } = await importOptional<{ Tiktoken: new (r: unknown) => { encode(s: string, a?: unknown, d?: unknown): number[] } }>('js-tiktoken/lite');
@@ -65,11 +76,15 @@ const bench: BenchModule = {
 
     const lmkit = tokenizerFromRanks(ranksFromJsTiktoken(ranks.bpe_ranks), { encoding }, encoding);
     const jsTiktoken = new Tiktoken(ranks);
-    const contenders: [string, () => number[]][] = [
-      ['lmkit', () => lmkit.encode(text)],
-      ['gpt-tokenizer', () => gpt.encode(text, { disallowedSpecial: new Set() })],
-      ['js-tiktoken', () => jsTiktoken.encode(text, [], [])],
-    ];
+    const skip = new Set(values.skip ?? []);
+    const contenders = (
+      [
+        ['lmkit', () => lmkit.encode(text)],
+        ['gpt-tokenizer', () => gpt.encode(text, { disallowedSpecial: new Set() })],
+        ['js-tiktoken', () => jsTiktoken.encode(text, [], [])],
+      ] as [string, () => number[]][]
+    ).filter(([name]) => name === 'lmkit' || !skip.has(name));
+    if (contenders.length < 2) throw new UsageError('bench tokenize', 'keep at least one reference tokenizer');
     const rows: Row[] = [];
     for (const [name, fn] of contenders) {
       // js-tiktoken is ~10x slower than the others: one timed run is enough for it.
@@ -81,10 +96,10 @@ const bench: BenchModule = {
     const ratio = ours!.mbPerS / fastest.mbPerS;
     const agree = rows.every((r) => r.tokens === ours!.tokens);
     if (values.json) {
-      for (const r of rows) writeLine(io.stdout, JSON.stringify({ bench: 'tokenize', encoding, mb: sizeMb, ...r }));
+      for (const r of rows) writeLine(io.stdout, JSON.stringify({ bench: 'tokenize', encoding, text: kind, mb: sizeMb, ...r }));
       writeLine(io.stdout, JSON.stringify({ bench: 'tokenize', encoding, ratio, vs: fastest.name, tokensAgree: agree }));
     } else {
-      writeLine(io.stdout, `tokenize ${encoding}: ${sizeMb.toFixed(2)} MB of mixed text, one encode call each (best of ${repeat}; js-tiktoken 1 run)`);
+      writeLine(io.stdout, `tokenize ${encoding}: ${sizeMb.toFixed(2)} MB of ${kind} text, one encode call each (best of ${repeat}; js-tiktoken 1 run)`);
       writeLine(io.stdout, `${'tokenizer'.padEnd(15)} ${'MB/s'.padStart(8)} ${'tokens'.padStart(10)} ${'seconds'.padStart(8)}`);
       for (const r of rows) writeLine(io.stdout, `${r.name.padEnd(15)} ${r.mbPerS.toFixed(2).padStart(8)} ${String(r.tokens).padStart(10)} ${r.seconds.toFixed(3).padStart(8)}`);
       writeLine(io.stdout, `lmkit / ${fastest.name}: ${ratio.toFixed(2)}x${agree ? '' : '  (WARNING: token counts differ)'}`);

@@ -6,9 +6,9 @@
  * characters, prefixes and suffixes.
  */
 import { FileFormatError } from '../errors.js';
-import { BYTE_TO_CHAR, bytesToByteLevel, utf8Into } from './byte-level.js';
+import { BYTE_TO_CHAR, bytesToByteLevel, CHAR_TO_BYTE, utf8Into } from './byte-level.js';
 import { bpeMerge } from './bpe-merge.js';
-import { PairTable } from './pair-table.js';
+import { fmix32, PairTable } from './pair-table.js';
 import { pushIds, RangeCache, type TokenModel } from './model.js';
 
 export interface BpeModelOptions {
@@ -113,19 +113,63 @@ export class BpeModel implements TokenModel {
 
   /** Encodes the word t[i, j) without slicing it out unless it is new. */
   encodeRange(t: string, i: number, j: number, out: number[]): void {
+    if (!this.options.byteLevel && j - i > 64) {
+      this.encodeLong(t, i, j, out);
+      return;
+    }
     const h = RangeCache.hash(t, i, j);
     const slot = this.cache.find(t, i, j, h);
     if (slot >= 0) {
-      const v = this.cache.value(slot);
-      if (typeof v === 'number') out.push(v);
-      else for (let k = 0; k < v.length; k++) out.push(v[k]!);
+      this.cache.push(slot, out);
       return;
     }
-    const word = t.slice(i, j);
+    const word = i === 0 && j === t.length ? t : t.slice(i, j);
     const ids = this.options.byteLevel ? this.encodeBytes(word) : this.encodeChars(word);
-    const v = ids.length === 1 ? ids[0]! : Array.from(ids);
-    this.cache.insert(slot, word, h, v);
+    this.cache.insert(slot, t, i, j, h, ids);
     pushIds(out, ids);
+  }
+
+  /**
+   * SentencePiece-style models see a whole text as one word. A merge can only
+   * cross the point before a ▁ if some piece contains the preceding character
+   * followed by ▁; where none does, the text splits there without changing the
+   * result (merges are local and never form a pair across it), and the parts
+   * go through the word cache.
+   */
+  private encodeLong(t: string, i: number, j: number, out: number[]): void {
+    const before = (this.beforeSpace ??= this.charsBeforeSpace());
+    let start = i;
+    for (let k = i + 1; k < j; k++) {
+      if (t.charCodeAt(k) !== 0x2581) continue;
+      const prev = t.codePointAt(k - 1)!;
+      // A low surrogate: look at the whole code point.
+      const cp = prev >= 0xdc00 && prev < 0xe000 && k >= 2 ? t.codePointAt(k - 2)! : prev;
+      if (before.has(cp)) continue;
+      this.encodePart(t, start, k, out);
+      start = k;
+    }
+    this.encodePart(t, start, j, out);
+  }
+
+  private encodePart(t: string, i: number, j: number, out: number[]): void {
+    if (j - i <= 64) {
+      this.encodeRange(t, i, j, out);
+      return;
+    }
+    const ids = this.encodeChars(t.slice(i, j));
+    pushIds(out, ids);
+  }
+
+  private beforeSpace: Set<number> | undefined;
+
+  /** Code points that some piece has right before a ▁. */
+  private charsBeforeSpace(): Set<number> {
+    const set = new Set<number>();
+    for (const t of this.tokens) {
+      if (t === undefined) continue;
+      for (let k = t.indexOf('▁', 1); k > 0; k = t.indexOf('▁', k + 1)) set.add(t.codePointAt(k - 1)! >= 0xdc00 && t.codePointAt(k - 1)! < 0xe000 && k >= 2 ? t.codePointAt(k - 2)! : t.codePointAt(k - 1)!);
+    }
+    return set;
   }
 
   private ensure(n: number): void {
@@ -139,10 +183,6 @@ export class BpeModel implements TokenModel {
     const enc = utf8Into(word, 0, word.length, this.bytes);
     this.bytes = enc.buf;
     const n = enc.len;
-    if (this.options.ignoreMerges) {
-      const id = this.ids.get(bytesToByteLevel(enc.buf.subarray(0, n)));
-      if (id !== undefined) return Int32Array.of(id);
-    }
     this.ensure(n);
     const sym = this.sym;
     let m = 0;
@@ -153,6 +193,12 @@ export class BpeModel implements TokenModel {
       else if (this.unkId >= 0) sym[m++] = this.unkId;
     }
     m = bpeMerge(sym, m, this.table, this.scratch);
+    // With ignoreMerges a word that is itself a token is that token. Merging already
+    // gives that whenever it ends in one token, so look the word up only otherwise.
+    if (m > 1 && this.options.ignoreMerges) {
+      const id = this.ids.get(bytesToByteLevel(enc.buf.subarray(0, n)));
+      if (id !== undefined) return Int32Array.of(id);
+    }
     return sym.slice(0, m);
   }
 
@@ -217,7 +263,9 @@ export class BpeModel implements TokenModel {
       byte_fallback: this.options.byteFallback ?? false,
       ignore_merges: this.options.ignoreMerges ?? false,
       vocab,
-      merges: this.mergePairs(),
+      // "a b" strings load in every version of Hugging Face tokenizers; the pair
+      // form (0.20+) is needed only when a token contains a space.
+      merges: ((m) => (m.some(([a, b]) => a.includes(' ') || b.includes(' ')) ? m : m.map(([a, b]) => `${a} ${b}`)))(this.mergePairs()),
     };
   }
 }
@@ -235,19 +283,81 @@ function utf8Length(s: string): number {
  * Builds the merge table from tiktoken-style ranks: every split of a token into
  * two tokens merges into it, ranked by the token's own rank (tiktoken merges by
  * the rank of the concatenated bytes). The list is ordered by that rank.
+ *
+ * Splits are found with polynomial hashes of each token's prefixes and
+ * suffixes over one byte pool (a suffix hash comes from the whole-token and
+ * prefix hashes), so no substring is ever built; candidates are confirmed
+ * byte by byte.
  */
 export function tableFromRanks(byteTokens: ReadonlyMap<string, number>): { table: PairTable; list: Int32Array } {
   const entries = [...byteTokens].sort((a, b) => a[1] - b[1]);
+  const n = entries.length;
+  const off = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) off[i + 1] = off[i]! + entries[i]![0].length;
+  const pool = new Uint8Array(off[n]!);
+  // Byte-level characters are all below U+0144: a small array beats a Map here.
+  const charByte = new Int16Array(0x200).fill(-1);
+  for (const [ch, b] of CHAR_TO_BYTE) charByte[ch.charCodeAt(0)] = b;
+  let maxLen = 0;
+  for (let i = 0; i < n; i++) {
+    const t = entries[i]![0];
+    maxLen = Math.max(maxLen, t.length);
+    for (let k = 0; k < t.length; k++) pool[off[i]! + k] = charByte[t.charCodeAt(k)]!;
+  }
+  const B = 0x01000193;
+  const pow = new Int32Array(maxLen + 1);
+  pow[0] = 1;
+  for (let k = 1; k <= maxLen; k++) pow[k] = Math.imul(pow[k - 1]!, B);
+  const hashOf = (a: number, b: number): number => {
+    let h = 0;
+    for (let k = a; k < b; k++) h = (Math.imul(h, B) + pool[k]! + 1) | 0;
+    return h;
+  };
+  let cap = 1;
+  while (cap < n * 2) cap <<= 1;
+  const mask = cap - 1;
+  const slots = new Int32Array(cap).fill(-1);
+  const hashes = new Int32Array(n);
+  const mix = (h: number): number => fmix32(h) & mask;
+  for (let i = 0; i < n; i++) {
+    const h = hashOf(off[i]!, off[i + 1]!);
+    hashes[i] = h;
+    let s = mix(h);
+    while (slots[s] !== -1) s = (s + 1) & mask;
+    slots[s] = i;
+  }
+  /** Index of the token whose bytes are pool[a, b), given their hash; -1 if none. */
+  const find = (h: number, a: number, b: number): number => {
+    const len = b - a;
+    for (let s = mix(h); slots[s] !== -1; s = (s + 1) & mask) {
+      const j = slots[s]!;
+      if (hashes[j] !== h || off[j + 1]! - off[j]! !== len) continue;
+      let k = 0;
+      while (k < len && pool[off[j]! + k] === pool[a + k]) k++;
+      if (k === len) return j;
+    }
+    return -1;
+  };
+  const table = new PairTable(n * 3);
   const pairs: number[] = [];
-  const table = new PairTable(entries.length * 3);
-  for (const [tok, rank] of entries) {
-    for (let k = 1; k < tok.length; k++) {
-      const a = byteTokens.get(tok.slice(0, k));
-      if (a === undefined) continue;
-      const b = byteTokens.get(tok.slice(k));
-      if (b === undefined) continue;
-      table.set(a, b, rank, rank);
-      pairs.push(a, b);
+  for (let i = 0; i < n; i++) {
+    const a = off[i]!;
+    const L = off[i + 1]! - a;
+    if (L < 2) continue;
+    const whole = hashes[i]!;
+    let prefix = 0;
+    const rank = entries[i]![1];
+    for (let k = 1; k < L; k++) {
+      prefix = (Math.imul(prefix, B) + pool[a + k - 1]! + 1) | 0;
+      const left = find(prefix, a, a + k);
+      if (left < 0) continue;
+      const suffix = (whole - Math.imul(prefix, pow[L - k]!)) | 0;
+      const right = find(suffix, a + k, a + L);
+      if (right < 0) continue;
+      const la = entries[left]![1];
+      const rb = entries[right]![1];
+      table.set(la, rb, rank, rank);
+      pairs.push(la, rb);
     }
   }
   return { table, list: Int32Array.from(pairs) };

@@ -3,6 +3,19 @@
  * an open-addressing hash table over typed arrays. Integer keys make the merge
  * loop a few array reads instead of building and hashing strings.
  */
+/**
+ * MurmurHash3's finalizer: spreads every input bit over the low bits, which
+ * the tables index by. (A bare multiply leaves the low bits depending only on
+ * the low bits of the input, and the probe chains grow long.)
+ */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 export class PairTable {
   private keysA: Int32Array;
   private keysB: Int32Array;
@@ -26,7 +39,7 @@ export class PairTable {
   }
 
   private slot(a: number, b: number): number {
-    return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;
+    return fmix32(Math.imul(a, 0x9e3779b1) ^ b);
   }
 
   /** Adds a pair; an existing pair keeps its lower rank (the first merge listed wins). */
