@@ -29,3 +29,5 @@ export {
 export * from './train/index.js';
 // Both models (weights.ts: a tensor to write to a checkpoint) and train export this name; the models one is public here.
 export type { CheckpointTensor } from './models/index.js';
+export * from './models/gguf/index.js';
+export { convertModel, outputFormat, type ConvertOptions, type ConvertResult, type ConvertDType } from './models/convert.js';
