@@ -34,7 +34,7 @@ async function writeModel(path: string, dtype: DType, hidden: number): Promise<v
   await writeGguf(path, { metadata: { ...configToGguf(config).metadata, 'general.architecture': 'llama' }, tensors });
 }
 
-test('loading a GGUF model holds at most 1.2x its file size in resident memory (f32, and Q8_0 kept quantized)', async () => {
+test('loading a GGUF model holds at most 1.2x its file size in resident memory (f32, and Q8_0 kept quantized)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lmkit-gguf-mem-'));
   try {
     const files = { f32: join(dir, 'f32.gguf'), q8_0: join(dir, 'q8_0.gguf') };
@@ -49,6 +49,7 @@ test('loading a GGUF model holds at most 1.2x its file size in resident memory (
       const size = statSync(path).size;
       const peak = run(`${prelude} const r = await loadModel(${JSON.stringify(path)}, { rt }); globalThis.m = r.model; if (r.model.namedParameters()[0][1].dtype !== '${name}') throw new Error('not kept as ${name}')`);
       const ratio = ((peak - idle) * 1024) / size;
+      t.diagnostic(`${name}: ${(size / 2 ** 20).toFixed(1)} MiB, peak RSS above idle ${ratio.toFixed(3)}x`);
       assert.ok(ratio > 0.9, `${name}: the child must actually hold the weights (ratio ${ratio})`);
       assert.ok(ratio < 1.2, `${name}: peak RSS above idle is ${ratio.toFixed(3)}x the file size (${(size / 2 ** 20).toFixed(1)} MiB)`);
     }

@@ -47,7 +47,7 @@ async function meanNll(rt: Runtime, ref: string): Promise<{ nll: number; dtype: 
   return { nll, dtype };
 }
 
-test('Q8_0 perplexity within 1% of f32 and Q4_0 within 5% on held-out text', async () => {
+test('Q8_0 perplexity within 1% of f32 and Q4_0 within 5% on held-out text', async (t) => {
   const rt = createRuntime({ backend: 'js', seed: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'lmkit-gguf-ppl-'));
   try {
@@ -62,6 +62,7 @@ test('Q8_0 perplexity within 1% of f32 and Q4_0 within 5% on held-out text', asy
     assert.equal(q8.dtype, 'q8_0', 'weights stay quantized in memory');
     assert.equal(q4.dtype, 'q4_0');
     const ratio = (r: { nll: number }) => Math.exp(r.nll) / Math.exp(f32.nll);
+    t.diagnostic(`perplexity f32 ${Math.exp(f32.nll).toFixed(4)}, q8_0 ${Math.exp(q8.nll).toFixed(4)} (x${ratio(q8).toFixed(4)}), q4_0 ${Math.exp(q4.nll).toFixed(4)} (x${ratio(q4).toFixed(4)})`);
     assert.ok(Math.abs(ratio(q8) - 1) < 0.01, `Q8_0 perplexity ${Math.exp(q8.nll)} vs f32 ${Math.exp(f32.nll)} (x${ratio(q8)})`);
     assert.ok(Math.abs(ratio(q4) - 1) < 0.05, `Q4_0 perplexity ${Math.exp(q4.nll)} vs f32 ${Math.exp(f32.nll)} (x${ratio(q4)})`);
     // Quantization must have changed something, or the comparison tests nothing.
