@@ -4,7 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGguf } from '../../io/gguf.js';
@@ -132,4 +135,38 @@ test('errors: usage (exit 2), bad inputs and impossible outputs (exit 1), one li
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
   assert.ok(!existsSync(join(dir, 'hf-q8')) && !existsSync(join(dir, 'w.gguf')), 'nothing half-written');
+});
+
+test('convert hf:ORG/NAME fetches the model into LMKIT_CACHE (a local hub here), then works offline', async () => {
+  // A minimal hub: the revision API and resolve URLs, every file served directly with its git blob sha1 as ETag.
+  const files = new Map(['config.json', 'model.safetensors'].map((f) => [f, readFileSync(join(FIXTURES, 'llama', f))]));
+  const commit = 'c'.repeat(40);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    if (url.pathname === '/api/models/org/tiny/revision/main') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ id: 'org/tiny', sha: commit, siblings: [...files.keys()].map((rfilename) => ({ rfilename })) }));
+    }
+    const m = /^\/org\/tiny\/resolve\/[^/]+\/(.+)$/.exec(url.pathname);
+    const data = m && files.get(decodeURIComponent(m[1]!));
+    if (!data) return res.writeHead(404).end();
+    const etag = createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
+    res.writeHead(200, { etag: `"${etag}"`, 'content-length': data.length, 'x-repo-commit': commit });
+    res.end(req.method === 'HEAD' ? undefined : data);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const hubEnv = { ...env, LMKIT_CACHE: join(dir, 'hub-cache'), HF_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  try {
+    const out = join(dir, 'from-hub.gguf');
+    const r = await runCli(['convert', 'hf:org/tiny', out, '--json'], '', hubEnv);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.inputKind, 'hf-folder');
+    assert.ok(j.input.includes(join('hub-cache', 'models--org--tiny', 'snapshots', commit)), j.input);
+    assert.equal(readGguf(out).metadata['llama.block_count'], 2);
+  } finally {
+    await new Promise((ok) => server.close(ok));
+  }
+  const offline = await runCli(['convert', 'hf:org/tiny', join(dir, 'offline.gguf'), '--offline'], '', hubEnv);
+  assert.equal(offline.code, 0, offline.stderr);
 });
