@@ -123,6 +123,12 @@ test('errors: usage (exit 2), bad inputs and impossible outputs (exit 1), one li
     [['quantize', join(FIXTURES, 'gguf', 'llama.gguf'), join(dir, 'z.gguf')], 2, /--type is required/],
     [['quantize', join(FIXTURES, 'gguf', 'llama.gguf'), join(dir, 'z.gguf'), '--type', 'q5_k'], 2, /--type must be one of/],
   ];
+  const badConfig = join(dir, 'bad-config');
+  rmSync(badConfig, { recursive: true, force: true });
+  await saveModel(createModel(rt, registry.llama.config({ vocabSize: 64, contextLength: 16, hiddenSize: 32, numLayers: 1, numHeads: 4, intermediateSize: 32 })), badConfig);
+  const cfgPath = join(badConfig, 'config.json');
+  writeFileSync(cfgPath, readFileSync(cfgPath, 'utf8').replace('"num_key_value_heads": 4', '"num_key_value_heads": 3').replace('"num_hidden_layers": 1,', ''));
+  cases.push([['convert', badConfig, join(dir, 'v.gguf')], 1, /^lmkit: \[.*config\.json\] invalid config: num_hidden_layers: is required/]);
   const bad = join(dir, 'bad.gguf');
   writeFileSync(bad, 'GGUF\x03\x00\x00\x00 truncated');
   cases.push([['convert', bad, join(dir, 'w.gguf')], 1, /^lmkit: \[.*bad\.gguf\] /]);

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import type { Command, CliIo } from '../command.js';
 import { parseFlags, writeLine } from '../command.js';
-import { UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { runtimeFromEnv, settingsFromEnv } from '../env.js';
 import { convertModel, type ConvertDType } from '../../models/convert.js';
 import { GGUF_SAVE_DTYPES } from '../../models/gguf/save.js';
@@ -42,11 +42,19 @@ const command: Command = {
     if (dtype !== undefined && !GGUF_SAVE_DTYPES.includes(dtype)) throw new UsageError('convert', `--dtype must be one of ${GGUF_SAVE_DTYPES.join(', ')}, got '${dtype}'`);
     const s = settingsFromEnv(io.env);
     const rt = runtimeFromEnv(io);
-    const r = await convertModel(input, output, {
-      rt,
-      ...(dtype ? { dtype } : {}),
-      hub: { cacheDir: s.cacheDir, endpoint: s.hfEndpoint, ...(s.hfToken ? { token: s.hfToken } : {}), offline: values.offline ?? false },
-    });
+    let r: Awaited<ReturnType<typeof convertModel>>;
+    try {
+      r = await convertModel(input, output, {
+        rt,
+        ...(dtype ? { dtype } : {}),
+        hub: { cacheDir: s.cacheDir, endpoint: s.hfEndpoint, ...(s.hfToken ? { token: s.hfToken } : {}), offline: values.offline ?? false },
+      });
+    } catch (e) {
+      // A config error lists its issues on several lines; the CLI reports one line.
+      if (!(e instanceof ConfigError)) throw e;
+      writeLine(io.stderr, `lmkit: [${e.source}] invalid config: ${e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      return 1;
+    }
     const cfg = r.config as { architecture: string; modelType?: string; numLayers: number; hiddenSize: number; vocabSize: number };
     const bytes = r.output.format === 'gguf' ? statSync(output).size : null;
     if (values.json) {
