@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './io/index.js';
 export * from './nn/index.js';
 export * from './models/index.js';
+export * from './tokenizers/index.js';
 export {
   writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
   buildPrompt, renderTrainingText, renderChatML, renderGenerationPrompt, promptMessages,
@@ -19,3 +20,10 @@ export {
   corpusChrF, sentenceChrF, chrfStatistics, chrfFromStatistics, accuracy,
   factRecall, factMatch, allFactsStated, factTokens, type ChrfOptions,
 } from './eval/metrics/index.js';
+export {
+  ByteTokenizer, readDocuments, detectFormat, resolveInputs, prepareShards, openShards, TokenSplit, BatchSampler, evalBatches,
+  TokenShard, ShardWriter, bytesPerToken, checkTokenizer, manifestMatches, readManifest as readShardManifest,
+  type TextTokenizer, type DocPiece, type DocSplit, type SourceFormat, type SourceOptions, type ShardManifest, type PrepareOptions,
+  type ShardSet, type Batch, type SamplerState, type SamplerOptions,
+} from './data/index.js';
+export * from './train/index.js';

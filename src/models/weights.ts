@@ -125,7 +125,7 @@ export function loadWeights<C extends BaseModelConfig>(model: DecoderLM<C>, stor
 }
 
 /** A tensor to write, with its data produced on demand (one at a time, to bound memory). */
-export interface CheckpointTensor {
+export interface SavedTensor {
   readonly name: string;
   readonly dtype: DType;
   readonly shape: readonly number[];
@@ -141,7 +141,7 @@ function saveDtypeOf(p: Tensor, dtype: SaveDType | undefined): SaveDType {
 }
 
 /** The model's parameters as checkpoint tensors of `format` (canonical names, stored layouts). */
-export function checkpointTensors<C extends BaseModelConfig>(model: DecoderLM<C>, format: CheckpointFormat<C>, dtype?: SaveDType): CheckpointTensor[] {
+export function checkpointTensors<C extends BaseModelConfig>(model: DecoderLM<C>, format: CheckpointFormat<C>, dtype?: SaveDType): SavedTensor[] {
   const rt = model.rt;
   return model.namedParameters().map(([name, p]) => {
     const loc = format.locate(name, model.config);
@@ -171,7 +171,7 @@ export function checkpointTensors<C extends BaseModelConfig>(model: DecoderLM<C>
 }
 
 /** The HF `torch_dtype` of a save: the dtype most parameter elements are written in. */
-export function torchDtypeOf(tensors: readonly CheckpointTensor[]): 'float32' | 'float16' | 'bfloat16' {
+export function torchDtypeOf(tensors: readonly SavedTensor[]): 'float32' | 'float16' | 'bfloat16' {
   const count: Record<SaveDType, number> = { f32: 0, f16: 0, bf16: 0 };
   for (const t of tensors) count[t.dtype as SaveDType] += t.shape.reduce((a, b) => a * b, 1);
   const best = (Object.keys(count) as SaveDType[]).reduce((a, b) => (count[b] > count[a] ? b : a));
