@@ -14,7 +14,7 @@
  * one temporary of that tensor's size. Nothing else of the file enters memory.
  */
 import { DTypeError, FileFormatError } from '../errors.js';
-import { allocArray, isQuantized, storageLength, type DType, type TypedArray } from '../tensor/dtype.js';
+import { allocArray, DTYPES, isQuantized, storageLength, type DType, type TypedArray } from '../tensor/dtype.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DecoderLM } from './decoder.js';
@@ -81,6 +81,16 @@ function transposedShape(s: readonly number[]): number[] {
 export function loadWeights<C extends BaseModelConfig>(model: DecoderLM<C>, store: WeightStore, format: CheckpointFormat<C>, opts: LoadWeightsOptions = {}): { warnings: string[] } {
   const rt = model.rt;
   const used = new Set<string>();
+  // Tensors that need converting are read into one reused scratch buffer per array type, so
+  // no garbage of the file's size waits for the collector while the model fills up.
+  const scratch = new Map<string, TypedArray>();
+  const readScratch = (key: string, dtype: DType, numel: number): TypedArray => {
+    const len = storageLength(dtype, numel);
+    const kind = DTYPES[dtype].array;
+    let buf = scratch.get(kind);
+    if (!buf || buf.length < len) scratch.set(kind, (buf = allocArray(dtype, len)));
+    return store.read(key, buf.subarray(0, len));
+  };
   for (const [name, p] of model.namedParameters()) {
     const loc = format.locate(name, model.config);
     const key = loc.keys.find((k) => store.has(k));
@@ -108,7 +118,7 @@ export function loadWeights<C extends BaseModelConfig>(model: DecoderLM<C>, stor
       store.read(key, p.data); // straight into the parameter
       continue;
     }
-    const raw = rt.untrack(rt.fromArray(store.read(key), info.shape, info.dtype));
+    const raw = rt.untrack(rt.fromArray(readScratch(key, info.dtype, p.numel), info.shape, info.dtype));
     const src = transposed ? raw.transpose(0, 1) : raw;
     if (keep) {
       const t = rt.untrack(rt.fromArray(allocArray(info.dtype, p.numel), p.shape, info.dtype));
