@@ -5,9 +5,9 @@
  */
 export * from './errors.js';
 export * from './io/index.js';
-export * from './tokenizers/index.js';
 export * from './nn/index.js';
 export * from './models/index.js';
+export * from './tokenizers/index.js';
 export {
   writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
   buildPrompt, renderTrainingText, renderChatML, renderGenerationPrompt, promptMessages,
@@ -27,7 +27,5 @@ export {
   type ShardSet, type Batch, type SamplerState, type SamplerOptions,
 } from './data/index.js';
 export * from './train/index.js';
-// Both models (weights.ts: a tensor to write to a checkpoint) and train export this name; the models one is public here.
-export type { CheckpointTensor } from './models/index.js';
 export * from './models/gguf/index.js';
 export { convertModel, outputFormat, type ConvertOptions, type ConvertResult, type ConvertDType } from './models/convert.js';

@@ -7,9 +7,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { safetensorsFolderStore } from '../io/tensor-store.js';
+import { Tokenizer } from '../tokenizers/tokenizer.js';
 import { generationConfigFromHF, generationConfigFromModel } from './generation-config.js';
 import { readJsonFile } from './hf-config.js';
-import type { LoadedModel, LoadModelOptions, ModelSource } from './load.js';
+import type { LoadedModel, LoadModelOptions, ModelSource, TokenizerReader } from './load.js';
 import { familyForHFConfig, type ModelConfig } from './registry.js';
 import { loadWeights } from './weights.js';
 
@@ -44,7 +45,8 @@ export async function loadHFFolder<T>(dir: string, opts: LoadModelOptions<T>): P
   const generationConfig = existsSync(genPath) ? generationConfigFromHF(readJsonFile(genPath), genPath, ids) : generationConfigFromModel(ids);
   const files = [...new Set(store.tensors.map((t) => t.file))];
   const hasTokenizer = TOKENIZER_FILES.some((f) => existsSync(join(dir, f)));
-  const tokenizer = opts.tokenizer && hasTokenizer ? await opts.tokenizer.load(dir) : undefined;
+  const reader = opts.tokenizer === false ? null : (opts.tokenizer ?? (Tokenizer as unknown as TokenizerReader<T>));
+  const tokenizer = reader && hasTokenizer ? await reader.load(dir) : undefined;
   return {
     model,
     ...(tokenizer !== undefined ? { tokenizer } : {}),

@@ -6,6 +6,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { generationConfigFromModel } from '../generation-config.js';
 import type { LoadedModel, LoadModelOptions, ModelSource } from '../load.js';
 import type { ModelConfig } from '../registry.js';
+import { Tokenizer } from '../../tokenizers/tokenizer.js';
 import { loadGgufModel } from './load.js';
 
 /** True for a `.gguf` path, or an existing file that starts with "GGUF". */
@@ -33,7 +34,8 @@ export async function loadGgufSource<T>(path: string, opts: LoadModelOptions<T>)
   const all = [...warnings];
   let tokenizer: T | undefined;
   if (file.metadata['tokenizer.ggml.model'] === undefined) all.push(`${path}: no tokenizer.ggml.model metadata; the model has no tokenizer`);
-  else if (opts.tokenizer) tokenizer = await opts.tokenizer.load(path); // lmkit's Tokenizer.load reads a .gguf's metadata
+  else if (opts.tokenizer === undefined) tokenizer = Tokenizer.fromGgufMetadata(file.metadata, path) as T; // the default reader, from the header already read
+  else if (opts.tokenizer !== false) tokenizer = await opts.tokenizer.load(path); // a reader given: lmkit's Tokenizer.load reads .gguf files
   return {
     model,
     ...(tokenizer !== undefined ? { tokenizer } : {}),
