@@ -6,6 +6,7 @@
 export * from './errors.js';
 export * from './io/index.js';
 export * from './nn/index.js';
+export * from './models/index.js';
 export * from './tokenizers/index.js';
 export {
   writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
@@ -47,3 +48,5 @@ export {
   type ShardSet, type Batch, type SamplerState, type SamplerOptions,
 } from './data/index.js';
 export * from './train/index.js';
+export * from './models/gguf/index.js';
+export { convertModel, outputFormat, type ConvertOptions, type ConvertResult, type ConvertDType } from './models/convert.js';

@@ -10,10 +10,10 @@ export { llamaConfig, llamaConfigFromHF, llamaConfigToHF, layerWindow, type Llam
 export { LlamaForCausalLM, LlamaModel, LlamaDecoderLayer, LlamaAttention } from './llama/model.js';
 export { llamaHF } from './llama/weights.js';
 export { loadWeights, checkpointTensors, torchDtypeOf } from './weights.js';
-export type { CheckpointFormat, TensorLocation, Layout, WeightStore, StoredTensorInfo, LoadWeightsOptions, CheckpointTensor, SaveDType } from './weights.js';
+export type { CheckpointFormat, TensorLocation, Layout, WeightStore, StoredTensorInfo, LoadWeightsOptions, SavedTensor, SaveDType } from './weights.js';
 export { WeightShapeError, MissingWeightError } from './errors.js';
-export { loadModel, MODEL_SOURCES, type LoadModelOptions, type LoadedModel, type ModelSource, type ModelSourceInfo } from './load.js';
-export { loadHFFolder, hfFolderSource } from './hf-folder.js';
+export { loadModel, MODEL_SOURCES, type TokenizerReader, type LoadModelOptions, type LoadedModel, type ModelSource, type ModelSourceInfo } from './load.js';
+export { loadHFFolder, hfFolderSource, TOKENIZER_FILES } from './hf-folder.js';
 export { saveModel, type SaveModelOptions } from './save.js';
 export { generationConfigFromHF, generationConfigToHF, generationConfigFromModel, type GenerationConfig } from './generation-config.js';
 export { parseConfigObject, readJsonFile, type ParsedConfig } from './hf-config.js';

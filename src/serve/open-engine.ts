@@ -7,8 +7,8 @@
 import type { BackendKind } from '../backends/index.js';
 import { loadModel } from '../models/load.js';
 import { createRuntime } from '../tensor/index.js';
-import { Tokenizer } from '../tokenizers/tokenizer.js';
-import { ModelEngine, type EngineTokenizer } from './model-engine.js';
+import { NotFoundError } from '../errors.js';
+import { ModelEngine } from './model-engine.js';
 
 export interface OpenEngineOptions {
   readonly backend?: BackendKind;
@@ -46,9 +46,8 @@ export async function openEngine(ref: string, opts: OpenEngineOptions = {}): Pro
   });
   // Inference keeps matrices in their stored type (f16, quantized): half the memory or less.
   const loaded = await loadModel(ref, { rt, dtype: 'keep' });
-  const own = (loaded as { tokenizer?: EngineTokenizer }).tokenizer;
-  const tokenizer: EngineTokenizer = own ?? (await Tokenizer.load(loaded.source.path));
-  return new ModelEngine(loaded.model, tokenizer, {
+  if (!loaded.tokenizer) throw new NotFoundError(ref, 'the model has no tokenizer (tokenizer.json, tokenizer.model, vocab.json + merges.txt, or GGUF tokenizer metadata); a server needs one');
+  return new ModelEngine(loaded.model, loaded.tokenizer, {
     id: opts.id ?? ref,
     builtIn: ref === 'default',
     ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),

@@ -6,12 +6,14 @@ import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
+  convert: () => import('./convert.js'),
   chat: () => import('./chat.js'),
   corpus: () => import('./corpus.js'),
   data: () => import('./data.js'),
   estimate: () => import('./estimate.js'),
   eval: () => import('./eval.js'),
   inspect: () => import('./inspect.js'),
+  quantize: () => import('./quantize.js'),
   keys: () => import('./keys.js'),
   sentiment: () => import('./sentiment.js'),
   serve: () => import('./serve.js'),
