@@ -5,12 +5,12 @@
  * JSON that validates (ajv) for 20 varied prompts; a forced tool call parses
  * and validates; concurrent requests give what each gives alone; echo
  * logprobs over HTTP equal promptLogprobs() in-process; GET /v1/models lists
- * the loaded model.
+ * the loaded model; a GGUF file named in a request loads as a second model.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import OpenAI from 'openai';
@@ -20,6 +20,7 @@ import { startServer, type RunningServer } from './server.js';
 import { writeTinyModel } from './testing/tiny-model.js';
 import { workerEngineLoader } from './worker/worker-engine.js';
 import { MODEL_MODULE } from './worker/model-module.js';
+import { runCli } from '../test-util/cli.js';
 
 describe('server on a tiny model in a worker thread', () => {
   let dir: string;
@@ -29,6 +30,8 @@ describe('server on a tiny model in a worker thread', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lmkit-serve-model-'));
     await writeTinyModel(dir, { contextLength: 1024 });
+    const c = await runCli(['convert', dir, join(dir, '..', `${basename(dir)}.gguf`), '--dtype', 'q8_0']);
+    assert.equal(c.code, 0, c.stderr);
     server = await startServer({
       load: workerEngineLoader(MODEL_MODULE, (ref) => ({ ref, backend: 'js', maxBatch: 8 })),
       defaultModel: dir,
@@ -40,6 +43,7 @@ describe('server on a tiny model in a worker thread', () => {
   after(async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}.gguf`, { force: true });
   });
 
   it('streams in chunks exactly what the non-streamed request returns for the same seed', async () => {
@@ -164,5 +168,14 @@ describe('server on a tiny model in a worker thread', () => {
     assert.match(m, /lmkit_time_to_first_token_seconds_bucket/);
     assert.match(m, /lmkit_queue_depth\{model="[^"]+"\} 0/);
     assert.match(m, /lmkit_models_loaded 1/);
+  });
+
+  it('serves a second model, a GGUF file, named in the request', async () => {
+    const gguf = `${dir}.gguf`;
+    const r = await client.chat.completions.create({ model: gguf, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, seed: 1 });
+    assert.equal(r.model, gguf);
+    assert.equal(r.usage!.completion_tokens <= 4, true);
+    const models = (await client.models.list()).data.map((m) => m.id);
+    assert.deepEqual(models.sort(), [dir, gguf].sort());
   });
 });
