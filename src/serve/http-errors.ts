@@ -57,6 +57,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export function fromZodError(e: ZodError): ApiError {
   const issues = e.issues;
+  const unknown = issues.find((i) => i.code === 'unrecognized_keys' && i.path.length === 0);
+  if (unknown && unknown.code === 'unrecognized_keys') {
+    const keys = unknown.keys;
+    return new ApiError(400, `Unrecognized request argument supplied: ${keys.join(', ')}`, 'invalid_request_error', keys[0] ?? null, 'unknown_parameter');
+  }
   const first = issues[0];
   const param = first ? formatPath(first.path) || null : null;
   const message = issues

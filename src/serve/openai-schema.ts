@@ -2,8 +2,12 @@
  * Request bodies of the OpenAI-compatible endpoints, as zod schemas.
  *
  * Known fields are validated (type, range), and a wrong one is a 400 naming
- * the field; unknown fields are ignored, as OpenAI's SDKs send newer fields
- * than any server knows. `model` is optional here: the server's default model
+ * the field. An unknown top-level field is a 400 too, as OpenAI answers it
+ * ("Unrecognized request argument supplied"), which catches typos such as
+ * `max_token`; OpenAI fields that change nothing here (store, metadata,
+ * service_tier, ...) are accepted and ignored. Inside messages, extra keys
+ * are ignored, so an assistant message passed back as received (refusal,
+ * annotations) is fine. `model` is optional here: the server's default model
  * answers requests without one.
  */
 import { z } from 'zod';
@@ -14,7 +18,22 @@ export const stopSchema = z
   .union([z.string(), z.array(z.string()).max(16, { error: 'at most 16 stop strings' })], { error: 'expected a string or an array of strings' })
   .nullish();
 
+/** OpenAI request fields that do not apply to a local model: accepted, ignored. */
+const ignoredFields = {
+  store: z.unknown().optional(),
+  metadata: z.unknown().optional(),
+  service_tier: z.unknown().optional(),
+  reasoning_effort: z.unknown().optional(),
+  verbosity: z.unknown().optional(),
+  modalities: z.unknown().optional(),
+  prediction: z.unknown().optional(),
+  prompt_cache_key: z.unknown().optional(),
+  safety_identifier: z.unknown().optional(),
+  web_search_options: z.unknown().optional(),
+};
+
 const samplingFields = {
+  ...ignoredFields,
   model: z.string().min(1).optional(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
@@ -113,7 +132,7 @@ export const chatCompletionSchema = z.object({
   tools: z.array(toolSchema).max(128).nullish(),
   tool_choice: toolChoiceSchema,
   parallel_tool_calls: z.boolean().nullish(),
-});
+}).strict();
 export type ChatCompletionBody = z.infer<typeof chatCompletionSchema>;
 
 const tokenArray = z.array(int('token ids (integers)').min(0));
@@ -130,10 +149,11 @@ export const completionSchema = z.object({
   echo: z.boolean().nullish(),
   suffix: z.null({ error: 'suffix (fill-in-the-middle) is not supported' }).optional(),
   best_of: int('an integer').min(1).nullish(),
-});
+}).strict();
 export type CompletionBody = z.infer<typeof completionSchema>;
 
 export const embeddingSchema = z.object({
+  ...ignoredFields,
   model: z.string().min(1).optional(),
   input: promptSchema,
   encoding_format: z.enum(['float', 'base64']).nullish(),
@@ -142,7 +162,7 @@ export const embeddingSchema = z.object({
   /** lmkit extensions: how hidden states are pooled and whether vectors are L2-normalised. */
   pooling: z.enum(['mean', 'last']).nullish(),
   normalize: z.boolean().nullish(),
-});
+}).strict();
 export type EmbeddingBody = z.infer<typeof embeddingSchema>;
 
 const inputsSchema = z.union([z.string(), z.array(z.string()).min(1).max(256)], {
@@ -155,7 +175,7 @@ export const sentimentSchema = z.object({
   /** Zero-shot label set (default positive, negative, neutral). */
   labels: z.array(z.string().min(1)).min(2).max(16).nullish(),
   method: z.enum(['auto', 'likelihood', 'head']).nullish(),
-});
+}).strict();
 export type SentimentBody = z.infer<typeof sentimentSchema>;
 
 const langCode = z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, { error: "expected a language code such as 'en' or 'es'" });
@@ -166,12 +186,12 @@ export const translateSchema = z.object({
   source: langCode,
   target: langCode,
   max_tokens: int('a positive integer').min(1).nullish(),
-});
+}).strict();
 export type TranslateBody = z.infer<typeof translateSchema>;
 
 export const summarizeSchema = z.object({
   model: z.string().min(1).optional(),
   input: inputsSchema,
   max_tokens: int('a positive integer').min(1).nullish(),
-});
+}).strict();
 export type SummarizeBody = z.infer<typeof summarizeSchema>;

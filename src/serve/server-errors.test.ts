@@ -65,9 +65,15 @@ describe('server errors', () => {
     await stillServes();
   });
 
-  it('unknown fields are ignored', async () => {
-    const r = await post(`${url}/v1/chat/completions`, chat({ some_future_field: { x: 1 }, metadata: 'x' }));
-    assert.equal(r.status, 200);
+  it('an unknown field is a 400 naming it; OpenAI fields that do not apply are accepted', async () => {
+    const r = await post(`${url}/v1/chat/completions`, chat({ max_token: 5 }));
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error!.param, 'max_token');
+    assert.equal(r.json.error!.code, 'unknown_parameter');
+    assert.match(r.json.error!.message, /Unrecognized request argument supplied: max_token/);
+    const ok = await post(`${url}/v1/chat/completions`, chat({ store: false, metadata: { a: 'b' }, service_tier: 'auto' }));
+    assert.equal(ok.status, 200);
+    await stillServes();
   });
 
   it('max_tokens of -1: 400 on max_tokens', async () => {

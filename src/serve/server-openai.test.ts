@@ -85,6 +85,15 @@ describe('server via the openai client (mock engine)', () => {
     assert.deepEqual(usage, whole.usage);
   });
 
+  it('takes an answer passed back as received (extra keys inside messages)', async () => {
+    const first = await client.chat.completions.create({ model: 'mock', messages: [{ role: 'user', content: 'a' }], max_tokens: 2 });
+    const msg = first.choices[0]!.message;
+    assert.equal(msg.refusal, null);
+    const r = await client.chat.completions.create({ model: 'mock', messages: [{ role: 'user', content: 'a' }, msg, { role: 'user', content: 'b' }], max_tokens: 2 });
+    assert.equal(r.choices.length, 1);
+    assert.match(String(engine.generateCalls().at(-1)!.prompt), /<\|im_start\|>assistant\nHello,<\|im_end\|>\n<\|im_start\|>user\nb/);
+  });
+
   it('stops before a stop string that spans tokens', async () => {
     const r = await client.chat.completions.create({ model: 'mock', messages: [{ role: 'user', content: 'x' }], stop: 'o, w' });
     assert.equal(r.choices[0]!.message.content, 'Hell');

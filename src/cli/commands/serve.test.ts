@@ -26,11 +26,14 @@ test('parseSize reads byte sizes with units', () => {
 test('lmkit serve: worker-thread model, API keys, clean exit on SIGTERM', { timeout: 60_000 }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'lmkit-serve-home-'));
   const model = join(home, 'tiny');
+  let cleanup = () => false as boolean;
   try {
     await writeTinyModel(model);
     const env = { ...process.env, LMKIT_HOME: home, LMKIT_BACKEND: 'js' };
     const key = (await runCli(['keys', 'create', '--name', 'test'], '', env)).stdout.trim();
     const child = spawn(process.execPath, [BIN, 'serve', '--model', model, '--port', '0', '--api-keys'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A failed assertion must not leave the server running (it would hold the test runner open).
+    cleanup = () => child.exitCode === null && child.kill('SIGKILL');
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
@@ -56,6 +59,7 @@ test('lmkit serve: worker-thread model, API keys, clean exit on SIGTERM', { time
     assert.equal(await exited, 0, stderr);
     assert.match(stderr, /loaded .*tiny/);
   } finally {
+    cleanup();
     rmSync(home, { recursive: true, force: true });
   }
 });
