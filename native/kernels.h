@@ -42,8 +42,12 @@ struct GemvArgs {
   int btype;
   float* y;
   int beta;
-  // Quantized weights: the activation row pre-quantized to q8_0 blocks (K/32 * 34 bytes).
+  // Quantized weights with q8_0 activations: the row quantized by
+  // quantize_row_q8_0 (blocks, their scales as f32, and each block's sum of
+  // quantized values); null for f32 activations.
   const uint8_t* xq;
+  const float* xd;
+  const int32_t* xs;
 };
 
 enum UnaryOpCode {
@@ -95,8 +99,10 @@ struct KernelTable {
   // y[n0:n1] (+)= x (K) @ B[:, n0:n1] for row-major f32 B (B(k, n) = B[k*sbk + n]).
   void (*gemv_cols)(int64_t K, const float* x, int64_t sx, const float* B, int64_t sbk, float* y, int64_t n0, int64_t n1,
                     int beta);
-  // Quantises K floats (K a multiple of 32) to q8_0 blocks for gemv_rows' xq.
-  void (*quantize_row_q8_0)(const float* x, uint8_t* out, int64_t K);
+  // Quantises K floats (K a multiple of 32) to q8_0 blocks (GGUF layout, as
+  // quantize_row_q8_0_ref: d = amax/127, q = round-half-away(x/d)), with each
+  // block's scale as f32 and the sum of its quantized values (xd, xs may be null).
+  void (*quantize_row_q8_0)(const float* x, uint8_t* xq, float* xd, int32_t* xs, int64_t K);
   int gemm_mr, gemm_nr;
 
   // ---- elementwise rows (elementwise.cc): n elements, strides in elements ----

@@ -11,7 +11,7 @@ void matmul_f32(const KernelTable* K, int threads, const View& a, const View& b,
 int btype_of(const char* name);
 /** out (M, N) = x (M, K) W^T + bias; W rows `row_stride` apart (elements, or bytes when quantized). */
 void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, int64_t Kd, const void* w, int btype,
-                int64_t row_stride, const float* bias, float* out, int64_t N);
+                int64_t row_stride, const float* bias, float* out, int64_t N, bool q8_activations);
 
 // ---- JS entry points (napi callbacks), registered in addon.cc ----
 napi_value js_matmul(napi_env env, napi_callback_info info);

@@ -76,63 +76,153 @@ static float dot_half(const uint16_t* w, const float* x, int64_t K, int bf16) {
 }
 
 // ---------------------------------------------------------------- quantized rows
+//
+// R rows at a time (R = 4 in the main loop): each activation block is loaded
+// once and feeds R independent accumulators, so neither the loads of x nor one
+// long FMA dependency chain limit the stream of weight bytes.
 
 #if LMKIT_ISA == 1 || LMKIT_ISA == 2
-// Sum of 32 int8 products of a signed x block and a signed w block, as 8 i32
-// lanes. maddubs needs an unsigned operand, so use |w| and x with w's sign.
-LMKIT_INLINE __m256i dot_i8x32(__m256i w, __m256i x) {
-  __m256i aw = _mm256_sign_epi8(w, w);
-  __m256i sx = _mm256_sign_epi8(x, w);
-  __m256i p16 = _mm256_maddubs_epi16(aw, sx);
-  return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+// The 32 nibbles of a q4_0 block as unsigned bytes 0..15, low nibbles first.
+// The 16 bytes go to both halves of a register (one broadcast load); the upper
+// half is shifted right by 4 (per 64-bit lane), then both are masked.
+LMKIT_INLINE __m256i nibbles(const uint8_t* q) {
+  __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)q));
+  return _mm256_and_si256(_mm256_srlv_epi64(b, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0f));
 }
 
-// 32 q4_0 values of one block as int8 in [-8, 7]: low nibbles then high nibbles.
-LMKIT_INLINE __m256i unpack_q4(const uint8_t* q) {
-  __m128i b = _mm_loadu_si128((const __m128i*)q);
-  __m256i v = _mm256_set_m128i(_mm_srli_epi16(b, 4), b);
-  v = _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
-  return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
-}
-#endif
-
-// Dot of one quantized weight row (nb blocks) with x quantized to q8_0.
-static float dot_quant_row(const uint8_t* w, const uint8_t* xq, int64_t nb, int q4) {
-  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
-#if LMKIT_ISA == 1 || LMKIT_ISA == 2
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t b = 0; b < nb; b++) {
-    const uint8_t* wblk = w + b * wb;
-    const uint8_t* xblk = xq + b * Q8_0_BYTES;
-    __m256i wv = q4 ? unpack_q4(wblk + 2) : _mm256_loadu_si256((const __m256i*)(wblk + 2));
-    __m256i xv = _mm256_loadu_si256((const __m256i*)(xblk + 2));
-    __m256 d = _mm256_set1_ps(block_scale(wblk) * block_scale(xblk));
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i8x32(wv, xv)), d, acc);
-  }
+LMKIT_INLINE float hsum8(__m256 acc) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
-#else
-  float acc = 0.0f;
-  for (int64_t b = 0; b < nb; b++) {
-    const uint8_t* wblk = w + b * wb;
-    const uint8_t* xblk = xq + b * Q8_0_BYTES;
-    const int8_t* xs = (const int8_t*)(xblk + 2);
-    int32_t sum = 0;
-    if (q4) {
-      for (int j = 0; j < 16; j++) {
-        sum += ((int)(wblk[2 + j] & 0x0f) - 8) * xs[j];
-        sum += ((int)(wblk[2 + j] >> 4) - 8) * xs[j + 16];
-      }
-    } else {
-      const int8_t* ws = (const int8_t*)(wblk + 2);
-      for (int j = 0; j < 32; j++) sum += ws[j] * xs[j];
-    }
-    acc += (float)sum * (block_scale(wblk) * block_scale(xblk));
-  }
-  return acc;
+}
+
+// Integer dot products against q8_0 activations. q4_0: maddubs(nibble, x)
+// takes the unsigned nibbles as they are, and the -8 offset comes back as
+// -8 * sum(x) per block (xs, spread as -sum(x) over the 8 lanes). q8_0: the
+// sign trick (|w| against x carrying w's sign) makes maddubs's operand unsigned.
+#ifndef LMKIT_PF_DIST
+#define LMKIT_PF_DIST 768
 #endif
+template <int R>
+static void dot_q8act(const uint8_t* w, int64_t rs, const GemvArgs* g, int64_t nb, int q4, float* out) {
+  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[R];
+  for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; b++) {
+    const __m256i xv = _mm256_loadu_si256((const __m256i*)(g->xq + b * Q8_0_BYTES + 2));
+    const float dx = g->xd[b];
+    const __m256i corr = _mm256_set1_epi32(g->xs[b]);
+    for (int r = 0; r < R; r++) {
+      const uint8_t* blk = w + r * rs + b * wb;
+      // Software prefetch a few cache lines ahead in each row: R interleaved
+      // streams advancing 18-34 bytes per step are too slow for the hardware
+      // prefetcher to run far enough ahead on its own.
+      if ((b & 1) == 0) _mm_prefetch((const char*)blk + LMKIT_PF_DIST, _MM_HINT_T0);
+      __m256i p;
+      if (q4) {
+        p = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(nibbles(blk + 2), xv), ones), corr);
+      } else {
+        __m256i wv = _mm256_loadu_si256((const __m256i*)(blk + 2));
+        p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv)), ones);
+      }
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(blk_scale(blk) * dx), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) out[r] = hsum8(acc[r]);
+}
+
+// f32 activations: each block dequantised in registers and multiplied in f32.
+template <int R>
+static void dot_f32act(const uint8_t* w, int64_t rs, const float* x, int64_t nb, int q4, float* out) {
+  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+  __m256 acc[R];
+  for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; b++) {
+    const float* xb = x + b * QK;
+    const __m256 x0 = _mm256_loadu_ps(xb), x1 = _mm256_loadu_ps(xb + 8), x2 = _mm256_loadu_ps(xb + 16),
+                 x3 = _mm256_loadu_ps(xb + 24);
+    for (int r = 0; r < R; r++) {
+      const uint8_t* blk = w + r * rs + b * wb;
+      __m256i wv = q4 ? _mm256_sub_epi8(nibbles(blk + 2), _mm256_set1_epi8(8)) : _mm256_loadu_si256((const __m256i*)(blk + 2));
+      __m128i lo = _mm256_castsi256_si128(wv), hi = _mm256_extracti128_si256(wv, 1);
+      __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), x0);
+      p = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), x1, p);
+      p = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), x2, p);
+      p = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), x3, p);
+      acc[r] = _mm256_fmadd_ps(p, _mm256_set1_ps(blk_scale(blk)), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) out[r] = hsum8(acc[r]);
+}
+#else
+// Portable reference: the same sums, one element at a time.
+template <int R>
+static void dot_q8act(const uint8_t* w, int64_t rs, const GemvArgs* g, int64_t nb, int q4, float* out) {
+  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+  for (int r = 0; r < R; r++) {
+    float acc = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+      const uint8_t* blk = w + r * rs + b * wb;
+      const int8_t* xs = (const int8_t*)(g->xq + b * Q8_0_BYTES + 2);
+      int32_t sum = 0;
+      for (int j = 0; j < 16; j++) {
+        if (q4) {
+          sum += ((int)(blk[2 + j] & 0x0f) - 8) * xs[j] + ((int)(blk[2 + j] >> 4) - 8) * xs[j + 16];
+        } else {
+          sum += (int)((const int8_t*)(blk + 2))[j] * xs[j] + (int)((const int8_t*)(blk + 2))[j + 16] * xs[j + 16];
+        }
+      }
+      acc += (float)sum * (blk_scale(blk) * g->xd[b]);
+    }
+    out[r] = acc;
+  }
+}
+
+template <int R>
+static void dot_f32act(const uint8_t* w, int64_t rs, const float* x, int64_t nb, int q4, float* out) {
+  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+  float buf[QK];
+  for (int r = 0; r < R; r++) {
+    float acc = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+      const uint8_t* blk = w + r * rs + b * wb;
+      if (q4)
+        dequant_q4_0(blk, buf);
+      else
+        dequant_q8_0(blk, buf);
+      for (int j = 0; j < QK; j++) acc += buf[j] * x[b * QK + j];
+    }
+    out[r] = acc;
+  }
+}
+#endif
+
+static void gemv_quant(const GemvArgs* g, int64_t n0, int64_t n1) {
+  const uint8_t* Wt = (const uint8_t*)g->W;
+  const int64_t rs = g->row_stride, nb = g->K / QK;
+  const int q4 = g->btype == B_Q4_0;
+  float r[4];
+  int64_t n = n0;
+  for (; n < n1; n += 4) {
+    const int cnt = (int)imin(4, n1 - n);
+    const uint8_t* w = Wt + n * rs;
+    if (cnt == 4) {
+      if (g->xq)
+        dot_q8act<4>(w, rs, g, nb, q4, r);
+      else
+        dot_f32act<4>(w, rs, g->x, nb, q4, r);
+    } else {
+      for (int i = 0; i < cnt; i++) {
+        if (g->xq)
+          dot_q8act<1>(w + i * rs, rs, g, nb, q4, r + i);
+        else
+          dot_f32act<1>(w + i * rs, rs, g->x, nb, q4, r + i);
+      }
+    }
+    for (int i = 0; i < cnt; i++) g->y[n + i] = g->beta ? g->y[n + i] + r[i] : r[i];
+  }
 }
 
 static void gemv_rows(const GemvArgs* g, int64_t n0, int64_t n1) {
@@ -158,12 +248,7 @@ static void gemv_rows(const GemvArgs* g, int64_t n0, int64_t n1) {
       y[n] = g->beta ? y[n] + r : r;
     }
   } else {
-    const uint8_t* Wt = (const uint8_t*)g->W;
-    const int q4 = g->btype == B_Q4_0;
-    for (; n < n1; n++) {
-      float r = dot_quant_row(Wt + n * g->row_stride, g->xq, K / QK, q4);
-      y[n] = g->beta ? y[n] + r : r;
-    }
+    gemv_quant(g, n0, n1);
   }
 }
 
@@ -201,21 +286,27 @@ static void gemv_cols(int64_t K, const float* x, int64_t sx, const float* B, int
   }
 }
 
-// Quantises one f32 row to q8_0 blocks (d = max|x| / 127, q = round(x / d)),
-// the activation format the quantized dot products take.
-static void quantize_row_q8_0(const float* x, uint8_t* out, int64_t K) {
+// Quantises one f32 row to q8_0 blocks exactly as quantize_row_q8_0_ref
+// (d = amax / 127 in f32, q = round-half-away(x * (1/d)), d stored as f16), plus
+// each block's f16-rounded scale as f32 and the sum of its quantized values.
+static void quantize_row_q8_0(const float* x, uint8_t* out, float* xd, int32_t* xs, int64_t K) {
   for (int64_t b = 0; b < K / QK; b++) {
     const float* xb = x + b * QK;
     uint8_t* ob = out + b * Q8_0_BYTES;
     vf m = vzero();
     for (int i = 0; i < QK; i += W) m = vmaxf(m, vabs(vload(xb + i)));
-    float amax = vhmax(m);
-    float d = amax / 127.0f;
-    float id = d != 0.0f ? 1.0f / d : 0.0f;
-    uint16_t h = float_to_half(d);
+    const float d = vhmax(m) / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const uint16_t h = float_to_half(d);
     memcpy(ob, &h, 2);
     int8_t* q = (int8_t*)(ob + 2);
-    for (int i = 0; i < QK; i++) q[i] = (int8_t)nearbyintf(xb[i] * id);
+    int32_t sum = 0;
+    for (int i = 0; i < QK; i++) {
+      q[i] = (int8_t)roundf(xb[i] * id);
+      sum += q[i];
+    }
+    if (xd) xd[b] = half_to_float(h);
+    if (xs) xs[b] = sum;
   }
 }
 

@@ -14,13 +14,15 @@ export interface NativeCtx {
   readonly args: ArgBuffer;
   readonly threads: number;
   readonly isa: Isa;
+  /** Decode-sized products with quantized weights quantize the activations to q8_0 (integer dot products). */
+  readonly q8Activations: boolean;
   /** Starts a call (threads and ISA written) and returns the buffer to add scalars and views to. */
   begin(): ArgBuffer;
 }
 
-export function makeCtx(addon: RawAddon, args: ArgBuffer, threads: number, isa: Isa): NativeCtx {
+export function makeCtx(addon: RawAddon, args: ArgBuffer, threads: number, isa: Isa, q8Activations: boolean): NativeCtx {
   const id = ISA_ID[isa];
-  return { addon, args, threads, isa, begin: () => args.start(threads, id) };
+  return { addon, args, threads, isa, q8Activations, begin: () => args.start(threads, id) };
 }
 
 /** True when every given view is f32 (nulls are ignored) and within the native rank limit. */

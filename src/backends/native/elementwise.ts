@@ -57,7 +57,7 @@ export function elementwiseKernels(c: NativeCtx): Pick<Backend, 'unary' | 'unary
         dt !== undefined &&
         dt < 100 &&
         rankOk(src, dst) &&
-        (!quant || (dst.dtype === 'f32' && src.offset % 32 === 0 && isDense(dst)));
+        (!quant || (dst.dtype === 'f32' && isDense(dst)));
       if (!ok) return js.copy(src, dst);
       c.begin().num(st).num(dt).view(src).view(dst);
       a.copy(src.data, dst.data);

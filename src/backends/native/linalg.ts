@@ -30,11 +30,11 @@ export function linalgKernels(c: NativeCtx): Pick<Backend, 'matmul' | 'linear'> 
         isDense(x) &&
         isDense(out) &&
         (bias === null || bias.shape.length === 1) &&
-        (quant ? w.offset % 32 === 0 && isDense(w) : w.strides[1] === 1 || w.shape[1] === 1);
+        (quant ? w.shape[1]! % 32 === 0 : w.strides[1] === 1 || w.shape[1] === 1);
       if (!ok) return js.linear(x, w, bias, out);
       // Rows of length 1 have any stride; the kernel wants the unit stride written out.
       const wv = !quant && w.strides[1] !== 1 ? { ...w, strides: [w.strides[0]!, 1] } : w;
-      c.begin().num(bt).view(x).view(wv).view(bias).view(out);
+      c.begin().num(bt).num(c.q8Activations ? 1 : 0).view(x).view(wv).view(bias).view(out);
       a.linear(x.data, w.data, bias ? bias.data : null, out.data);
     },
   };
