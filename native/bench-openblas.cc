@@ -49,12 +49,12 @@ bool f32_arg(napi_env env, napi_value v, float** p, size_t* len) {
 
 }  // namespace
 
-// openblasSgemm(a, b, c, m, n, k, threads, transB): c (m, n) = a (m, k) @ b, with b
-// (k, n) row-major or, when transB, (n, k) row-major. Returns false when OpenBLAS
-// cannot be loaded.
+// openblasSgemm(a, b, c, m, n, k, threads, transA, transB): c (m, n) = op(a) @ op(b)
+// with a stored (m, k) row-major, or (k, m) when transA; b stored (k, n), or (n, k)
+// when transB. Returns false when OpenBLAS cannot be loaded.
 napi_value js_openblas_sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   napi_value result;
   const Blas& b = blas();
@@ -65,12 +65,12 @@ napi_value js_openblas_sgemm(napi_env env, napi_callback_info info) {
   float *A, *B, *C;
   size_t la, lb, lc;
   int32_t m, n, k, threads;
-  bool tb = false;
-  if (argc < 8 || !f32_arg(env, argv[0], &A, &la) || !f32_arg(env, argv[1], &B, &lb) || !f32_arg(env, argv[2], &C, &lc) ||
+  bool ta = false, tb = false;
+  if (argc < 9 || !f32_arg(env, argv[0], &A, &la) || !f32_arg(env, argv[1], &B, &lb) || !f32_arg(env, argv[2], &C, &lc) ||
       napi_get_value_int32(env, argv[3], &m) != napi_ok || napi_get_value_int32(env, argv[4], &n) != napi_ok ||
       napi_get_value_int32(env, argv[5], &k) != napi_ok || napi_get_value_int32(env, argv[6], &threads) != napi_ok ||
-      napi_get_value_bool(env, argv[7], &tb) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "lmkit native: openblasSgemm(a, b, c, m, n, k, threads, transB)");
+      napi_get_value_bool(env, argv[7], &ta) != napi_ok || napi_get_value_bool(env, argv[8], &tb) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "lmkit native: openblasSgemm(a, b, c, m, n, k, threads, transA, transB)");
     return nullptr;
   }
   if (m < 0 || n < 0 || k < 0 || la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n) {
@@ -79,7 +79,7 @@ napi_value js_openblas_sgemm(napi_env env, napi_callback_info info) {
   }
   if (b.set_threads) b.set_threads(threads);
   const int RowMajor = 101, NoTrans = 111, Trans = 112;
-  b.sgemm(RowMajor, NoTrans, tb ? Trans : NoTrans, m, n, k, 1.0f, A, k, B, tb ? k : n, 0.0f, C, n);
+  b.sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k, 1.0f, A, ta ? m : k, B, tb ? k : n, 0.0f, C, n);
   napi_get_boolean(env, true, &result);
   return result;
 }

@@ -16,5 +16,6 @@ export interface BenchEntry {
 }
 
 export const benches: Record<string, BenchEntry> = {
+  matmul: { summary: 'f32 matmul GFLOP/s: lmkit native vs OpenBLAS sgemm, square or transformer shapes', load: async () => (await import('./matmul.js')).default },
   load: { summary: 'load a model file: lmkit positional reads vs readFileSync, time and peak RSS', load: async () => (await import('./load.js')).default },
 };

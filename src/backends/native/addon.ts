@@ -2,17 +2,17 @@
  * Loading the N-API addon (build/Release/lmkit_native.node, built from native/
  * by `npm install`) and the shape of what it exports.
  *
- * Calling convention: typed arrays travel as arguments; everything else (thread
- * count, instruction set, scalars, and each view's rank, offset, shape and
- * strides) goes through one Float64Array registered once with setArgs and
+ * Calling convention: the ArrayBuffers behind the views' typed arrays travel as
+ * arguments; everything else (thread count, instruction set, scalars, and each
+ * view's rank, element kind, typed-array position, offset, shape and strides) goes through one Float64Array registered once with setArgs and
  * filled before every call (see ./args.ts and native/call.h). This keeps a
  * kernel call to a few hundred nanoseconds of overhead.
  */
 import { createRequire } from 'node:module';
-import type { TypedArray } from '../../tensor/dtype.js';
 import { UnsupportedError } from '../../errors.js';
 
-type TA = TypedArray;
+/** Kernels take the ArrayBuffer behind each typed array (see native/call.h). */
+type TA = ArrayBufferLike;
 
 /** What the addon exports. Kernel functions read their other arguments from the args buffer. */
 export interface RawAddon {
@@ -52,7 +52,7 @@ export interface RawAddon {
   gatherAxis(x: TA, idx: TA, other: TA): number | undefined;
 
   /** Bench only: OpenBLAS's cblas_sgemm through dlopen; false when OpenBLAS is not installed. */
-  openblasSgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, threads: number, transB: boolean): boolean;
+  openblasSgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, threads: number, transA: boolean, transB: boolean): boolean;
   /** A zeroed, 2 MiB-aligned external ArrayBuffer; with `huge` its pages are madvise(MADV_HUGEPAGE)d. */
   allocHuge(bytes: number, huge: boolean): ArrayBuffer;
 }

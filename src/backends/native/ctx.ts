@@ -25,8 +25,11 @@ export function makeCtx(addon: RawAddon, args: ArgBuffer, threads: number, isa: 
   return { addon, args, threads, isa, q8Activations, begin: () => args.start(threads, id) };
 }
 
-/** True when every given view is f32 (nulls are ignored) and within the native rank limit. */
-export function allF32(...views: (View | null | undefined)[]): boolean {
-  for (const v of views) if (v && (v.dtype !== 'f32' || v.shape.length > MAX_DIMS)) return false;
-  return true;
+function f32(v: View | null | undefined): boolean {
+  return !v || (v.dtype === 'f32' && v.shape.length <= MAX_DIMS);
+}
+
+/** True when every given view is f32 (null and undefined are ignored) and within the native rank limit. */
+export function allF32(a: View | null | undefined, b?: View | null, c?: View | null, d?: View | null, ...rest: (View | null)[]): boolean {
+  return f32(a) && f32(b) && f32(c) && f32(d) && (rest.length === 0 || rest.every(f32));
 }

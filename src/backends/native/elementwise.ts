@@ -31,22 +31,22 @@ export function elementwiseKernels(c: NativeCtx): Pick<Backend, 'unary' | 'unary
     unary(op: UnaryOp, x: View, out: View): void {
       if (!allF32(x, out)) return js.unary(op, x, out);
       c.begin().num(UNARY[op]).view(x).view(out);
-      a.unary(x.data, out.data);
+      a.unary(x.data.buffer, out.data.buffer);
     },
     unaryGrad(op: ActivationOp, x: View, g: View, out: View): void {
       if (!allF32(x, g, out)) return js.unaryGrad(op, x, g, out);
       c.begin().num(UNARY[op]).view(x).view(g).view(out);
-      a.unaryGrad(x.data, g.data, out.data);
+      a.unaryGrad(x.data.buffer, g.data.buffer, out.data.buffer);
     },
     binary(op: BinaryOp, x: View, y: View, out: View): void {
       if (!allF32(x, y, out)) return js.binary(op, x, y, out);
       c.begin().num(BINARY[op]).view(x).view(y).view(out);
-      a.binary(x.data, y.data, out.data);
+      a.binary(x.data.buffer, y.data.buffer, out.data.buffer);
     },
     where(cond: View, x: View, y: View, out: View): void {
       if (!allF32(cond, x, y, out)) return js.where(cond, x, y, out);
       c.begin().view(cond).view(x).view(y).view(out);
-      a.where(cond.data, x.data, y.data, out.data);
+      a.where(cond.data.buffer, x.data.buffer, y.data.buffer, out.data.buffer);
     },
     copy(src: View, dst: View): void {
       const st = ELEM[src.dtype];
@@ -60,13 +60,13 @@ export function elementwiseKernels(c: NativeCtx): Pick<Backend, 'unary' | 'unary
         (!quant || (dst.dtype === 'f32' && isDense(dst)));
       if (!ok) return js.copy(src, dst);
       c.begin().num(st).num(dt).view(src).view(dst);
-      a.copy(src.data, dst.data);
+      a.copy(src.data.buffer, dst.data.buffer);
     },
     fill(dst: View, value: number): void {
       const dt = ELEM[dst.dtype];
       if (dt === undefined || dt >= 100 || !rankOk(dst)) return js.fill(dst, value);
       c.begin().num(dt).num(value).view(dst);
-      a.fill(dst.data);
+      a.fill(dst.data.buffer);
     },
   };
 }

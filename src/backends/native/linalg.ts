@@ -18,7 +18,7 @@ export function linalgKernels(c: NativeCtx): Pick<Backend, 'matmul' | 'linear'> 
     matmul(x: View, y: View, out: View, accumulate: boolean): void {
       if (!allF32(x, y, out) || out.shape.length < 2) return js.matmul(x, y, out, accumulate);
       c.begin().num(accumulate ? 1 : 0).view(x).view(y).view(out);
-      a.matmul(x.data, y.data, out.data);
+      a.matmul(x.data.buffer, y.data.buffer, out.data.buffer);
     },
     linear(x: View, w: View, bias: View | null, out: View): void {
       const bt = WEIGHT[w.dtype];
@@ -35,7 +35,7 @@ export function linalgKernels(c: NativeCtx): Pick<Backend, 'matmul' | 'linear'> 
       // Rows of length 1 have any stride; the kernel wants the unit stride written out.
       const wv = !quant && w.strides[1] !== 1 ? { ...w, strides: [w.strides[0]!, 1] } : w;
       c.begin().num(bt).num(c.q8Activations ? 1 : 0).view(x).view(wv).view(bias).view(out);
-      a.linear(x.data, w.data, bias ? bias.data : null, out.data);
+      a.linear(x.data.buffer, w.data.buffer, bias ? bias.data.buffer : null, out.data.buffer);
     },
   };
 }
