@@ -5,3 +5,4 @@
  */
 export * from './errors.js';
 export * from './io/index.js';
+export { loadNativeBackend, nativeIsas, type NativeBackend, type NativeOptions, type Isa } from './backends/native/index.js';

@@ -23,13 +23,17 @@
 namespace lmkit {
 namespace LMKIT_NS {
 
+// Block sizes: the B micro-panel (KC x NR) should sit in L1 next to the A
+// micro-panel, the A block (MC x KC) in L2, the B block (KC x NC) in L3.
+// AVX2 values were tuned on Zen 3 (32 KiB L1d, 512 KiB L2): KC 384 keeps the
+// 24 KiB B panel in L1 and halves the passes over C against KC 256.
 #if LMKIT_ISA == 2
 static const int MR = 12, NV = 2;
-static const int64_t KC = 256, MC = 144, NC = 3072;
+static const int64_t KC = 192, MC = 144, NC = 3072;
 #elif LMKIT_ISA == 1
 static const int MR = 6, NV = 2;
 #ifndef LMKIT_TUNE_KC
-static const int64_t KC = 256, MC = 144, NC = 3072;
+static const int64_t KC = 384, MC = 96, NC = 3072;
 #else
 static const int64_t KC = LMKIT_TUNE_KC, MC = LMKIT_TUNE_MC, NC = LMKIT_TUNE_NC;
 #endif
@@ -69,6 +73,44 @@ static void pack_a(const GemmArgs* g, int64_t ic, int64_t mc, int64_t pc, int64_
   }
 }
 
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+// In-register transpose of an 8 x 8 block (rows r[0..7] become columns).
+LMKIT_INLINE void transpose8(__m256* r) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// A whole panel of B = W^T (W rows contiguous, `rs` apart): 8 rows x 8 k at a
+// time are transposed in registers into the panel's k-major order.
+static void pack_b_rows(const float* w, int64_t rs, int64_t kc, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    for (int j0 = 0; j0 < NR; j0 += 8) {
+      __m256 r[8];
+      for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(w + (j0 + i) * rs + k);
+      transpose8(r);
+      for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (k + i) * NR + j0, r[i]);
+    }
+  }
+  for (; k < kc; k++)
+    for (int j = 0; j < NR; j++) dst[k * NR + j] = w[j * rs + k];
+}
+#endif
+
 // Writes column j of a panel from a contiguous run of kc values (a row of W^T).
 static inline void scatter_col(const float* v, int64_t kc, float* dst, int j) {
   for (int64_t k = 0; k < kc; k++) dst[k * NR + j] = v[k];
@@ -93,6 +135,12 @@ static void pack_b(const GemmArgs* g, int64_t pc, int64_t kc, int64_t jc, int64_
         }
         continue;
       }
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+      if (sbk == 1 && cols == NR) {
+        pack_b_rows(B + pc + n * sbn, sbn, kc, dst);
+        continue;
+      }
+#endif
       for (int j = 0; j < cols; j++) {
         const float* s = B + pc * sbk + (n + j) * sbn;
         if (sbk == 1) {
