@@ -105,6 +105,15 @@ struct KernelTable {
   void (*quantize_row_q8_0)(const float* x, uint8_t* xq, float* xd, int32_t* xs, int64_t K);
   int gemm_mr, gemm_nr;
 
+  // ---- repacked quantized weights for decode (gemv-x8.cc) ----
+  // Bytes of the x8 form of an (N, K) q8_0 / q4_0 matrix.
+  int64_t (*x8_bytes)(int btype, int64_t N, int64_t K);
+  // Repacks row groups [g0, g1) (8 rows each) of W, rows row_stride bytes apart.
+  void (*x8_repack)(int btype, const uint8_t* W, int64_t row_stride, int64_t N, int64_t K, uint8_t* dst, int64_t g0,
+                    int64_t g1);
+  // Rows of groups [g0, g1) of y = W x with g->W in x8 form and q8_0 activations.
+  void (*x8_gemv)(const GemvArgs* g, int64_t g0, int64_t g1);
+
   // ---- elementwise rows (elementwise.cc): n elements, strides in elements ----
   void (*unary)(int op, int64_t n, const float* x, int64_t sx, float* y, int64_t sy);
   void (*unary_grad)(int op, int64_t n, const float* x, int64_t sx, const float* g, int64_t sg, float* y, int64_t sy);

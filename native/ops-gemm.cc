@@ -231,7 +231,7 @@ int btype_of(const char* name) {
 }
 
 void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, int64_t Kd, const void* w, int btype,
-                int64_t row_stride, const float* bias, float* out, int64_t N, bool q8_activations) {
+                int64_t row_stride, const float* bias, float* out, int64_t N, bool q8_activations, const uint8_t* x8) {
   if (M == 0 || N == 0) return;
   const bool quant = btype == B_Q8_0 || btype == B_Q4_0;
   const bool q8act = quant && q8_activations;
@@ -254,6 +254,22 @@ void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, in
   }
   // Few rows: stream the weights once per row with fused dot products.
   if (M <= 2 || (quant && M <= 4)) {
+    if (q8act && x8) {
+      // Repacked weights: 8 rows per pass (gemv-x8.cc), groups split over the pool.
+      const int64_t groups = (N + 7) / 8;
+      const int T = wbytes < 256e3 ? 1 : threads;
+      const int64_t per = T > 1 ? (groups + T * 4 - 1) / (T * 4) : groups;
+      for (int64_t m = 0; m < M; m++) {
+        float* y = out + m * N;
+        if (bias) memcpy(y, bias, (size_t)N * sizeof(float));
+        GemvArgs v{N, Kd, x + m * Kd, x8, 0, btype, y, bias ? 1 : 0, xq + m * nb * 34, xd + m * nb, xs + m * nb};
+        parallel_for((groups + per - 1) / per, T, [&](int64_t t, int) {
+          const int64_t g0 = t * per, g1 = g0 + per < groups ? g0 + per : groups;
+          K->x8_gemv(&v, g0, g1);
+        });
+      }
+      return;
+    }
     for (int64_t m = 0; m < M; m++) {
       float* y = out + m * N;
       if (bias) memcpy(y, bias, (size_t)N * sizeof(float));
@@ -358,9 +374,54 @@ napi_value js_linear(napi_env env, napi_callback_info info) {
     wp = (const char*)w.base + w.offset * (btype == B_F32 ? 4 : 2);
     row_stride = w.strides[0];
   }
+  // Optional argument 4: the weights in x8 form (repackQuant), for decode-sized inputs.
+  const uint8_t* x8 = nullptr;
+  napi_value x8v = c.arg(4);
+  napi_valuetype x8t = napi_undefined;
+  if (x8v) napi_typeof(env, x8v, &x8t);
+  if (x8t == napi_object) {
+    void* data = nullptr;
+    size_t bytes = 0;
+    if (napi_get_arraybuffer_info(env, x8v, &data, &bytes) != napi_ok || (btype != B_Q8_0 && btype != B_Q4_0) ||
+        (int64_t)bytes != c.K->x8_bytes(btype, N, Kd)) {
+      c.fail("RangeError", "lmkit native linear: repacked weights do not match the matrix");
+      return nullptr;
+    }
+    x8 = (const uint8_t*)data;
+  }
   linear_any(c.K, c.threads, x.f32(), M, Kd, wp, btype, row_stride, bias.present ? bias.f32() : nullptr, out.f32(), N,
-             q8_act);
+             q8_act, x8);
   return nullptr;
+}
+
+// repackQuant(w) -> ArrayBuffer: the q8_0 / q4_0 matrix w (N, K) in x8 form, on huge
+// pages. args: btype; view w (raw).
+napi_value js_repack_quant(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int btype = (int)c.num();
+  View w = c.view(0, false, true);
+  if (!c.ok) return nullptr;
+  const int64_t bytes = btype == B_Q8_0 ? 34 : btype == B_Q4_0 ? 18 : 0;
+  if (!bytes || w.nd != 2 || w.type != napi_uint8_array || w.shape[1] % 32 || w.offset < 0) {
+    c.fail("RangeError", "lmkit native repackQuant: a q8_0 or q4_0 matrix with whole 32-blocks per row expected");
+    return nullptr;
+  }
+  const int64_t N = w.shape[0], Kd = w.shape[1], rs = Kd / 32 * bytes;
+  if (w.offset + N * rs > w.length) {
+    c.fail("RangeError", "lmkit native repackQuant: weights are shorter than their shape");
+    return nullptr;
+  }
+  void* dst = nullptr;
+  napi_value ab = huge_buffer(env, (size_t)c.K->x8_bytes(btype, N, Kd), true, &dst);
+  if (!ab) return nullptr;
+  const uint8_t* src = (const uint8_t*)w.base + w.offset;
+  const int64_t groups = (N + 7) / 8, per = 64;
+  const KernelTable* K = c.K;
+  parallel_for((groups + per - 1) / per, c.threads, [&](int64_t t, int) {
+    const int64_t g0 = t * per, g1 = g0 + per < groups ? g0 + per : groups;
+    K->x8_repack(btype, src, rs, N, Kd, (uint8_t*)dst, g0, g1);
+  });
+  return ab;
 }
 
 }  // namespace lmkit

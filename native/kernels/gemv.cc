@@ -300,9 +300,19 @@ static void quantize_row_q8_0(const float* x, uint8_t* out, float* xd, int32_t* 
     const uint16_t h = float_to_half(d);
     memcpy(ob, &h, 2);
     int8_t* q = (int8_t*)(ob + 2);
+    // Round half away from zero, exactly: t = trunc(v), then step away from zero
+    // when |v - t| >= 0.5 (v - t is exact, unlike v + 0.5).
+    float r[QK];
+    const vf vid = vset1(id), half = vset1(0.5f);
+    for (int i = 0; i < QK; i += W) {
+      vf v = vmul(vload(xb + i), vid);
+      vf t = vtrunc(v);
+      vf step = vselect(vlt(v, vzero()), vset1(-1.0f), vset1(1.0f));
+      vstore(r + i, vselect(vge(vabs(vsub(v, t)), half), vadd(t, step), t));
+    }
     int32_t sum = 0;
     for (int i = 0; i < QK; i++) {
-      q[i] = (int8_t)roundf(xb[i] * id);
+      q[i] = (int8_t)(int32_t)r[i];
       sum += q[i];
     }
     if (xd) xd[b] = half_to_float(h);

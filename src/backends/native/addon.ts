@@ -22,7 +22,10 @@ export interface RawAddon {
   isaSupported(isa: string): boolean;
 
   matmul(a: TA, b: TA, out: TA): void;
-  linear(x: TA, w: TA, bias: TA | null, out: TA): void;
+  /** x8: the weights in the repacked decode layout (repackQuant), or null. */
+  linear(x: TA, w: TA, bias: TA | null, out: TA, x8: ArrayBuffer | null): void;
+  /** The q8_0 / q4_0 matrix described in the args buffer, repacked for decode (8-row groups), on huge pages. */
+  repackQuant(w: TA): ArrayBuffer;
   unary(x: TA, out: TA): void;
   unaryGrad(x: TA, g: TA, out: TA): void;
   binary(a: TA, b: TA, out: TA): void;

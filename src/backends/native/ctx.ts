@@ -16,13 +16,15 @@ export interface NativeCtx {
   readonly isa: Isa;
   /** Decode-sized products with quantized weights quantize the activations to q8_0 (integer dot products). */
   readonly q8Activations: boolean;
+  /** Decode-sized products use a repacked copy of quantized weights (made on first use). */
+  readonly repackQuantized: boolean;
   /** Starts a call (threads and ISA written) and returns the buffer to add scalars and views to. */
   begin(): ArgBuffer;
 }
 
-export function makeCtx(addon: RawAddon, args: ArgBuffer, threads: number, isa: Isa, q8Activations: boolean): NativeCtx {
+export function makeCtx(addon: RawAddon, args: ArgBuffer, threads: number, isa: Isa, q8Activations: boolean, repackQuantized: boolean): NativeCtx {
   const id = ISA_ID[isa];
-  return { addon, args, threads, isa, q8Activations, begin: () => args.start(threads, id) };
+  return { addon, args, threads, isa, q8Activations, repackQuantized, begin: () => args.start(threads, id) };
 }
 
 function f32(v: View | null | undefined): boolean {
