@@ -123,6 +123,7 @@ napi_value init(napi_env env, napi_value exports) {
       {"openblasSgemm", js_openblas_sgemm},
       {"allocHuge", js_alloc_huge},
       {"repackQuant", js_repack_quant},
+      {"readSum", js_read_sum},
   };
   for (const Export& e : fns) {
     napi_value f;

@@ -125,6 +125,7 @@ struct KernelTable {
   double (*reduce_row)(int op, int64_t n, const float* x, int64_t sx, double acc);
   void (*reduce_acc)(int op, int64_t n, const float* x, int64_t sx, double* acc, int64_t sa);
   double (*sum_squares)(int64_t n, const float* x, int64_t sx);
+  double (*sum_f32)(int64_t n, const float* x);
 
   // ---- row kernels over the last axis, contiguous rows (nn.cc) ----
   void (*softmax_row)(int64_t n, const float* x, float* y);

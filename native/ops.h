@@ -49,5 +49,6 @@ napi_value js_gather_axis(napi_env env, napi_callback_info info);
 napi_value js_openblas_sgemm(napi_env env, napi_callback_info info);
 napi_value js_alloc_huge(napi_env env, napi_callback_info info);
 napi_value js_repack_quant(napi_env env, napi_callback_info info);
+napi_value js_read_sum(napi_env env, napi_callback_info info);
 
 }  // namespace lmkit

@@ -58,22 +58,54 @@ static void dot4_f32(const float* w, int64_t rs, const float* x, int64_t K, floa
   out[3] = vhsum(a3);
 }
 
-// Half-precision rows: converted in registers (F16C) or through a small buffer.
-static float dot_half(const uint16_t* w, const float* x, int64_t K, int bf16) {
-  float buf[256];
-  vf acc = vzero();
-  for (int64_t k0 = 0; k0 < K; k0 += 256) {
-    int64_t n = imin(256, K - k0);
-    if (bf16)
-      bf16_row_to_f32(w + k0, buf, n);
-    else
-      f16_row_to_f32(w + k0, buf, n);
-    int64_t k = 0;
-    for (; k + W <= n; k += W) acc = vfma(vload(buf + k), vload(x + k0 + k), acc);
-    if (k < n) acc = vfma(vloadn(buf + k, (int)(n - k)), vloadn(x + k0 + k, (int)(n - k)), acc);
-  }
-  return vhsum(acc);
+// Half-precision rows: R rows per pass, converted in registers (F16C, or a
+// shift for bf16), each row with its own accumulators; x is loaded once per step.
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+LMKIT_INLINE __m256 half8(const uint16_t* p, int bf16) {
+  __m128i h = _mm_loadu_si128((const __m128i*)p);
+  return bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) : _mm256_cvtph_ps(h);
 }
+
+template <int R>
+static void dot_half_rows(const uint16_t* w, int64_t rs, const float* x, int64_t K, int bf16, float* out) {
+  __m256 a0[R], a1[R];
+  for (int r = 0; r < R; r++) a0[r] = a1[r] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + k), x1 = _mm256_loadu_ps(x + k + 8);
+    for (int r = 0; r < R; r++) {
+      a0[r] = _mm256_fmadd_ps(half8(w + r * rs + k, bf16), x0, a0[r]);
+      a1[r] = _mm256_fmadd_ps(half8(w + r * rs + k + 8, bf16), x1, a1[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) {
+    __m256 acc = _mm256_add_ps(a0[r], a1[r]);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    float t = _mm_cvtss_f32(s);
+    for (int64_t j = k; j < K; j++) t += (bf16 ? bf16_to_float(w[r * rs + j]) : half_to_float(w[r * rs + j])) * x[j];
+    out[r] = t;
+  }
+}
+#else
+template <int R>
+static void dot_half_rows(const uint16_t* w, int64_t rs, const float* x, int64_t K, int bf16, float* out) {
+  float buf[256];
+  for (int r = 0; r < R; r++) {
+    float acc = 0.0f;
+    for (int64_t k0 = 0; k0 < K; k0 += 256) {
+      int64_t n = imin(256, K - k0);
+      if (bf16)
+        bf16_row_to_f32(w + r * rs + k0, buf, n);
+      else
+        f16_row_to_f32(w + r * rs + k0, buf, n);
+      for (int64_t k = 0; k < n; k++) acc += buf[k] * x[k0 + k];
+    }
+    out[r] = acc;
+  }
+}
+#endif
 
 // ---------------------------------------------------------------- quantized rows
 //
@@ -243,9 +275,16 @@ static void gemv_rows(const GemvArgs* g, int64_t n0, int64_t n1) {
     }
   } else if (g->btype == B_F16 || g->btype == B_BF16) {
     const uint16_t* Wt = (const uint16_t*)g->W;
-    for (; n < n1; n++) {
-      float r = dot_half(Wt + n * g->row_stride, g->x, K, g->btype == B_BF16);
-      y[n] = g->beta ? y[n] + r : r;
+    const int64_t rs = g->row_stride;
+    const int bf16 = g->btype == B_BF16;
+    float r[4];
+    for (; n < n1; n += 4) {
+      const int cnt = (int)imin(4, n1 - n);
+      if (cnt == 4)
+        dot_half_rows<4>(Wt + n * rs, rs, g->x, K, bf16, r);
+      else
+        for (int i = 0; i < cnt; i++) dot_half_rows<1>(Wt + (n + i) * rs, rs, g->x, K, bf16, r + i);
+      for (int i = 0; i < cnt; i++) y[n + i] = g->beta ? y[n + i] + r[i] : r[i];
     }
   } else {
     gemv_quant(g, n0, n1);

@@ -70,7 +70,24 @@ static double sum_squares(int64_t n, const float* x, int64_t sx) {
   return (a0 + a1) + (a2 + a3);
 }
 
+// Plain f32 sum with four vector accumulators: the read-bandwidth reference of
+// the matvec benchmark (bound by memory, not by add latency).
+static double sum_f32(int64_t n, const float* x) {
+  vf a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+  int64_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    a0 = vadd(a0, vload(x + i));
+    a1 = vadd(a1, vload(x + i + W));
+    a2 = vadd(a2, vload(x + i + 2 * W));
+    a3 = vadd(a3, vload(x + i + 3 * W));
+  }
+  double s = vhsum(vadd(vadd(a0, a1), vadd(a2, a3)));
+  for (; i < n; i++) s += x[i];
+  return s;
+}
+
 void fill_reduce(KernelTable* t) {
+  t->sum_f32 = sum_f32;
   t->reduce_row = reduce_row;
   t->reduce_acc = reduce_acc;
   t->sum_squares = sum_squares;

@@ -16,6 +16,7 @@ export interface BenchEntry {
 }
 
 export const benches: Record<string, BenchEntry> = {
+  matvec: { summary: 'decode matvec GB/s (f32, f16, q8_0, q4_0; 4K vs huge pages) vs a plain read of the weights', load: async () => (await import('./matvec.js')).default },
   matmul: { summary: 'f32 matmul GFLOP/s: lmkit native vs OpenBLAS sgemm, square or transformer shapes', load: async () => (await import('./matmul.js')).default },
   load: { summary: 'load a model file: lmkit positional reads vs readFileSync, time and peak RSS', load: async () => (await import('./load.js')).default },
 };

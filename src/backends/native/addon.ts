@@ -56,6 +56,8 @@ export interface RawAddon {
 
   /** Bench only: OpenBLAS's cblas_sgemm through dlopen; false when OpenBLAS is not installed. */
   openblasSgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, threads: number, transA: boolean, transB: boolean): boolean;
+  /** Bench only: sums the buffer as f32 over `threads` threads (the read-bandwidth reference). */
+  readSum(buffer: ArrayBuffer, threads: number): number;
   /** A zeroed, 2 MiB-aligned external ArrayBuffer; with `huge` its pages are madvise(MADV_HUGEPAGE)d. */
   allocHuge(bytes: number, huge: boolean): ArrayBuffer;
 }
