@@ -5,4 +5,24 @@
  */
 export * from './errors.js';
 export * from './io/index.js';
+export * from './tokenizers/index.js';
+export {
+  writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
+  buildPrompt, renderTrainingText, renderChatML, renderGenerationPrompt, promptMessages,
+  translatePrompt, sentimentPrompt, summaryPrompt, supportSystemPrompt, parseSentiment,
+  SUPPORT_SYSTEM, TASK_PROMPTS, SPECIAL_TOKENS, CORPUS_TASKS, CORPUS_SPLITS, SENTIMENTS,
+  type CorpusRecord, type CorpusTask, type CorpusSplit, type CorpusLang, type Sentiment,
+  type CorpusOptions, type CorpusManifest, type WriteCorpusOptions, type HeldOutTemplate,
+} from './data/corpus/index.js';
+export {
+  corpusChrF, sentenceChrF, chrfStatistics, chrfFromStatistics, accuracy,
+  factRecall, factMatch, allFactsStated, factTokens, type ChrfOptions,
+} from './eval/metrics/index.js';
+export {
+  ByteTokenizer, readDocuments, detectFormat, resolveInputs, prepareShards, openShards, TokenSplit, BatchSampler, evalBatches,
+  TokenShard, ShardWriter, bytesPerToken, checkTokenizer, manifestMatches, readManifest as readShardManifest,
+  type TextTokenizer, type DocPiece, type DocSplit, type SourceFormat, type SourceOptions, type ShardManifest, type PrepareOptions,
+  type ShardSet, type Batch, type SamplerState, type SamplerOptions,
+} from './data/index.js';
+export * from './train/index.js';
 export { loadNativeBackend, nativeIsas, type NativeBackend, type NativeOptions, type Isa } from './backends/native/index.js';
