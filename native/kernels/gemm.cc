@@ -45,34 +45,6 @@ static const int NR = NV * W;
 
 // ---------------------------------------------------------------- packing
 
-// Ap[panel p][k][MR] for rows ic..ic+mc, k in pc..pc+kc; rows past mc are zero.
-static void pack_a(const GemmArgs* g, int64_t ic, int64_t mc, int64_t pc, int64_t kc, float* Ap) {
-  const float* A = g->A;
-  const int64_t sam = g->sam, sak = g->sak;
-  for (int64_t p = 0; p < mc; p += MR) {
-    int rows = (int)imin(MR, mc - p);
-    float* dst = Ap + p * kc;
-    const float* src = A + (ic + p) * sam + pc * sak;
-    if (sam == 1 && rows == MR) {
-      // Column-major A (a transposed view): MR contiguous values per k.
-      for (int64_t k = 0; k < kc; k++) {
-        const float* s = src + k * sak;
-        for (int i = 0; i < MR; i++) dst[k * MR + i] = s[i];
-      }
-    } else {
-      for (int i = 0; i < rows; i++) {
-        const float* s = src + i * sam;
-        if (sak == 1)
-          for (int64_t k = 0; k < kc; k++) dst[k * MR + i] = s[k];
-        else
-          for (int64_t k = 0; k < kc; k++) dst[k * MR + i] = s[k * sak];
-      }
-      for (int i = rows; i < MR; i++)
-        for (int64_t k = 0; k < kc; k++) dst[k * MR + i] = 0.0f;
-    }
-  }
-}
-
 #if LMKIT_ISA == 1 || LMKIT_ISA == 2
 // In-register transpose of an 8 x 8 block (rows r[0..7] become columns).
 LMKIT_INLINE void transpose8(__m256* r) {
@@ -94,6 +66,62 @@ LMKIT_INLINE void transpose8(__m256* r) {
   r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
+#endif
+
+// Ap[panel p][k][MR] for rows ic..ic+mc, k in pc..pc+kc; rows past mc are zero.
+static void pack_a(const GemmArgs* g, int64_t ic, int64_t mc, int64_t pc, int64_t kc, float* Ap) {
+  const float* A = g->A;
+  const int64_t sam = g->sam, sak = g->sak;
+  for (int64_t p = 0; p < mc; p += MR) {
+    int rows = (int)imin(MR, mc - p);
+    float* dst = Ap + p * kc;
+    const float* src = A + (ic + p) * sam + pc * sak;
+    if (sam == 1 && rows == MR) {
+      // Column-major A (a transposed view): MR contiguous values per k.
+      for (int64_t k = 0; k < kc; k++) {
+        const float* s = src + k * sak;
+        for (int i = 0; i < MR; i++) dst[k * MR + i] = s[i];
+      }
+    }
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+    else if (sak == 1 && rows == MR) {
+      // Row-major A: 8 k values of each row, transposed 8 x 8 in registers
+      // (MR rows in groups of 8, zero-padded), stored k-major. Each 8-float
+      // store may run past its MR values; the next store (or the next panel,
+      // or the slack after the buffer) overwrites them, so stores go in order.
+      const int NG = (MR + 7) / 8;
+      int64_t k = 0;
+      for (; k + 8 <= kc; k += 8) {
+        __m256 t[NG][8];
+        for (int gi = 0; gi < NG; gi++) {
+          for (int r = 0; r < 8; r++) {
+            const int row = gi * 8 + r;
+            t[gi][r] = row < MR ? _mm256_loadu_ps(src + row * sam + k) : _mm256_setzero_ps();
+          }
+          transpose8(t[gi]);
+        }
+        for (int i = 0; i < 8; i++)
+          for (int gi = 0; gi < NG; gi++) _mm256_storeu_ps(dst + (k + i) * MR + gi * 8, t[gi][i]);
+      }
+      for (; k < kc; k++)
+        for (int i = 0; i < MR; i++) dst[k * MR + i] = src[i * sam + k];
+    }
+#endif
+    else {
+      for (int i = 0; i < rows; i++) {
+        const float* s = src + i * sam;
+        if (sak == 1)
+          for (int64_t k = 0; k < kc; k++) dst[k * MR + i] = s[k];
+        else
+          for (int64_t k = 0; k < kc; k++) dst[k * MR + i] = s[k * sak];
+      }
+      for (int i = rows; i < MR; i++)
+        for (int64_t k = 0; k < kc; k++) dst[k * MR + i] = 0.0f;
+    }
+  }
+}
+
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
 // A whole panel of B = W^T (W rows contiguous, `rs` apart): 8 rows x 8 k at a
 // time are transposed in registers into the panel's k-major order.
 static void pack_b_rows(const float* w, int64_t rs, int64_t kc, float* dst) {
@@ -257,7 +285,8 @@ void gemm_tile(const GemmArgs* g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   const int64_t nstep = even_step(n1 - n0, NC, NR);
   const int64_t nc_alloc = (nstep + NR - 1) / NR * NR, mc_alloc = (mstep + MR - 1) / MR * MR;
   float* Bp = (float*)pool_scratch(0, (size_t)(kstep * nc_alloc) * sizeof(float));
-  float* Ap = (float*)pool_scratch(1, (size_t)(kstep * mc_alloc) * sizeof(float));
+  // +16 floats: packing stores whole vectors past the last panel's end (pack_a).
+  float* Ap = (float*)pool_scratch(1, (size_t)(kstep * mc_alloc + 16) * sizeof(float));
 
   for (int64_t jc = n0; jc < n1; jc += nstep) {
     int64_t nc = imin(nstep, n1 - jc);
