@@ -32,11 +32,7 @@ static const int MR = 12, NV = 2;
 static const int64_t KC = 192, MC = 144, NC = 3072;
 #elif LMKIT_ISA == 1
 static const int MR = 6, NV = 2;
-#ifndef LMKIT_TUNE_KC
 static const int64_t KC = 384, MC = 96, NC = 3072;
-#else
-static const int64_t KC = LMKIT_TUNE_KC, MC = LMKIT_TUNE_MC, NC = LMKIT_TUNE_NC;
-#endif
 #else
 static const int MR = 4, NV = 4;
 static const int64_t KC = 256, MC = 64, NC = 1024;

@@ -133,9 +133,6 @@ LMKIT_INLINE float hsum8(__m256 acc) {
 // takes the unsigned nibbles as they are, and the -8 offset comes back as
 // -8 * sum(x) per block (xs, spread as -sum(x) over the 8 lanes). q8_0: the
 // sign trick (|w| against x carrying w's sign) makes maddubs's operand unsigned.
-#ifndef LMKIT_PF_DIST
-#define LMKIT_PF_DIST 768
-#endif
 template <int R>
 static void dot_q8act(const uint8_t* w, int64_t rs, const GemvArgs* g, int64_t nb, int q4, float* out) {
   const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
@@ -148,10 +145,6 @@ static void dot_q8act(const uint8_t* w, int64_t rs, const GemvArgs* g, int64_t n
     const __m256i corr = _mm256_set1_epi32(g->xs[b]);
     for (int r = 0; r < R; r++) {
       const uint8_t* blk = w + r * rs + b * wb;
-      // Software prefetch a few cache lines ahead in each row: R interleaved
-      // streams advancing 18-34 bytes per step are too slow for the hardware
-      // prefetcher to run far enough ahead on its own.
-      if ((b & 1) == 0) _mm_prefetch((const char*)blk + LMKIT_PF_DIST, _MM_HINT_T0);
       __m256i p;
       if (q4) {
         p = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(nibbles(blk + 2), xv), ones), corr);
