@@ -35,3 +35,31 @@ test('native backend rejects bad options with typed errors', { skip: missing || 
 for (const isa of isas) {
   runBackendConformance({ name: `native ${isa}`, make: () => loadNativeBackend({ isa, threads: 2, quantActivations: 'f32' }) });
 }
+
+test('native backend handles empty tensors and hands over-rank views to js', { skip: missing || false }, () => {
+  const be = loadNativeBackend({ threads: 2 });
+  const empty = (shape: number[]) => ({ data: new Float32Array(4), dtype: 'f32' as const, shape, strides: shape.map(() => 1), offset: 0 });
+  be.binary('add', empty([3, 0]), empty([3, 0]), empty([3, 0]));
+  be.unary('exp', empty([0]), empty([0]));
+  const out = { data: new Float32Array(3).fill(7), dtype: 'f32' as const, shape: [3, 1], strides: [1, 1], offset: 0 };
+  be.reduce('sum', empty([3, 0]), [1], out);
+  assert.deepEqual(Array.from(out.data), [0, 0, 0]);
+  be.reduce('max', empty([3, 0]), [1], out);
+  assert.deepEqual(Array.from(out.data), [-Infinity, -Infinity, -Infinity]);
+  const o2 = { data: new Float32Array(6).fill(NaN), dtype: 'f32' as const, shape: [2, 3], strides: [3, 1], offset: 0 };
+  be.matmul(empty([2, 0]), empty([0, 3]), o2, false);
+  assert.deepEqual(Array.from(o2.data), [0, 0, 0, 0, 0, 0]);
+  // 13 dims is past the native limit: the js kernels take it, with the same result.
+  const shape = new Array<number>(13).fill(1);
+  const x = { data: Float32Array.of(2), dtype: 'f32' as const, shape, strides: shape.map(() => 1), offset: 0 };
+  const y = { data: new Float32Array(1), dtype: 'f32' as const, shape, strides: shape.map(() => 1), offset: 0 };
+  be.unary('square', x, y);
+  assert.equal(y.data[0], 4);
+});
+
+test('native views are bounds-checked before any kernel runs', { skip: missing || false }, () => {
+  const be = loadNativeBackend({ threads: 1 });
+  const x = { data: new Float32Array(4), dtype: 'f32' as const, shape: [2, 3], strides: [3, 1], offset: 0 };
+  const y = { data: new Float32Array(6), dtype: 'f32' as const, shape: [2, 3], strides: [3, 1], offset: 0 };
+  assert.throws(() => be.unary('neg', x, y), RangeError);
+});
