@@ -61,32 +61,39 @@ static void dot4_f32(const float* w, int64_t rs, const float* x, int64_t K, floa
 // Half-precision rows: R rows per pass, converted in registers (F16C, or a
 // shift for bf16), each row with its own accumulators; x is loaded once per step.
 #if LMKIT_ISA == 1 || LMKIT_ISA == 2
-LMKIT_INLINE __m256 half8(const uint16_t* p, int bf16) {
+template <int BF16>
+LMKIT_INLINE __m256 half8(const uint16_t* p) {
   __m128i h = _mm_loadu_si128((const __m128i*)p);
-  return bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) : _mm256_cvtph_ps(h);
+  return BF16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) : _mm256_cvtph_ps(h);
+}
+
+// One accumulator per row (R independent FMA chains) keeps every value in a
+// register; the dtype is a template parameter so the loop has no branch.
+template <int R, int BF16>
+static void dot_half_t(const uint16_t* w, int64_t rs, const float* x, int64_t K, float* out) {
+  __m256 acc[R];
+  for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + k);
+    for (int r = 0; r < R; r++) acc[r] = _mm256_fmadd_ps(half8<BF16>(w + r * rs + k), xv, acc[r]);
+  }
+  for (int r = 0; r < R; r++) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    float t = _mm_cvtss_f32(s);
+    for (int64_t j = k; j < K; j++) t += (BF16 ? bf16_to_float(w[r * rs + j]) : half_to_float(w[r * rs + j])) * x[j];
+    out[r] = t;
+  }
 }
 
 template <int R>
 static void dot_half_rows(const uint16_t* w, int64_t rs, const float* x, int64_t K, int bf16, float* out) {
-  __m256 a0[R], a1[R];
-  for (int r = 0; r < R; r++) a0[r] = a1[r] = _mm256_setzero_ps();
-  int64_t k = 0;
-  for (; k + 16 <= K; k += 16) {
-    const __m256 x0 = _mm256_loadu_ps(x + k), x1 = _mm256_loadu_ps(x + k + 8);
-    for (int r = 0; r < R; r++) {
-      a0[r] = _mm256_fmadd_ps(half8(w + r * rs + k, bf16), x0, a0[r]);
-      a1[r] = _mm256_fmadd_ps(half8(w + r * rs + k + 8, bf16), x1, a1[r]);
-    }
-  }
-  for (int r = 0; r < R; r++) {
-    __m256 acc = _mm256_add_ps(a0[r], a1[r]);
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    float t = _mm_cvtss_f32(s);
-    for (int64_t j = k; j < K; j++) t += (bf16 ? bf16_to_float(w[r * rs + j]) : half_to_float(w[r * rs + j])) * x[j];
-    out[r] = t;
-  }
+  if (bf16)
+    dot_half_t<R, 1>(w, rs, x, K, out);
+  else
+    dot_half_t<R, 0>(w, rs, x, K, out);
 }
 #else
 template <int R>
