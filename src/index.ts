@@ -5,6 +5,8 @@
  */
 export * from './errors.js';
 export * from './io/index.js';
+export * from './nn/index.js';
+export * from './models/index.js';
 export * from './tokenizers/index.js';
 export {
   writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
@@ -25,4 +27,6 @@ export {
   type ShardSet, type Batch, type SamplerState, type SamplerOptions,
 } from './data/index.js';
 export * from './train/index.js';
+export * from './models/gguf/index.js';
+export { convertModel, outputFormat, type ConvertOptions, type ConvertResult, type ConvertDType } from './models/convert.js';
 export { loadNativeBackend, nativeIsas, type NativeBackend, type NativeOptions, type Isa } from './backends/native/index.js';
