@@ -74,6 +74,17 @@ static void dot_half_t(const uint16_t* w, int64_t rs, const float* x, int64_t K,
   __m256 acc[R];
   for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
   int64_t k = 0;
+  if (R == 1) {
+    // One row: four chains, so the FMA latency does not bound the stream.
+    __m256 b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+    for (; k + 32 <= K; k += 32) {
+      acc[0] = _mm256_fmadd_ps(half8<BF16>(w + k), _mm256_loadu_ps(x + k), acc[0]);
+      b1 = _mm256_fmadd_ps(half8<BF16>(w + k + 8), _mm256_loadu_ps(x + k + 8), b1);
+      b2 = _mm256_fmadd_ps(half8<BF16>(w + k + 16), _mm256_loadu_ps(x + k + 16), b2);
+      b3 = _mm256_fmadd_ps(half8<BF16>(w + k + 24), _mm256_loadu_ps(x + k + 24), b3);
+    }
+    acc[0] = _mm256_add_ps(_mm256_add_ps(acc[0], b1), _mm256_add_ps(b2, b3));
+  }
   for (; k + 8 <= K; k += 8) {
     const __m256 xv = _mm256_loadu_ps(x + k);
     for (int r = 0; r < R; r++) acc[r] = _mm256_fmadd_ps(half8<BF16>(w + r * rs + k), xv, acc[r]);
@@ -277,11 +288,15 @@ static void gemv_rows(const GemvArgs* g, int64_t n0, int64_t n1) {
     const uint16_t* Wt = (const uint16_t*)g->W;
     const int64_t rs = g->row_stride;
     const int bf16 = g->btype == B_BF16;
-    float r[4];
-    for (; n < n1; n += 4) {
-      const int cnt = (int)imin(4, n1 - n);
-      if (cnt == 4)
-        dot_half_rows<4>(Wt + n * rs, rs, g->x, K, bf16, r);
+    float r[8];
+    // Long rows: 8 rows per pass (8 streams in flight, x loaded once per step).
+    // Short rows (K up to ~1K) end before the prefetcher has ramped up on 8
+    // separate streams, so they go one at a time: one long sequential stream.
+    const int per = K > 1024 ? 8 : 1;
+    for (; n < n1; n += per) {
+      const int cnt = (int)imin(per, n1 - n);
+      if (cnt == 8)
+        dot_half_rows<8>(Wt + n * rs, rs, g->x, K, bf16, r);
       else
         for (int i = 0; i < cnt; i++) dot_half_rows<1>(Wt + (n + i) * rs, rs, g->x, K, bf16, r + i);
       for (int i = 0; i < cnt; i++) y[n + i] = g->beta ? y[n + i] + r[i] : r[i];
