@@ -73,8 +73,18 @@ View Call::view(int argi, bool optional, bool raw) {
   void* data = nullptr;
   size_t bytes = 0;
   if (!a || napi_get_arraybuffer_info(env, a, &data, &bytes) != napi_ok) {
-    fail("TypeError", "lmkit native: expected an ArrayBuffer");
-    return v;
+    // A typed array over a SharedArrayBuffer comes as itself: recover the buffer start.
+    napi_typedarray_type t;
+    size_t len = 0, off = 0;
+    napi_value ab;
+    bool is_ta = false;
+    if (!a || napi_is_typedarray(env, a, &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, a, &t, &len, &data, &ab, &off) != napi_ok || (int64_t)off != byte_offset) {
+      fail("TypeError", "lmkit native: expected an ArrayBuffer or a typed array");
+      return v;
+    }
+    data = (char*)data - off;
+    bytes = off + len * (size_t)sizes[kind];
   }
   if (byte_offset < 0 || length < 0 || byte_offset + length * sizes[kind] > (int64_t)bytes) {
     fail("RangeError", "lmkit native: typed array outside its buffer");

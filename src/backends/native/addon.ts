@@ -9,10 +9,11 @@
  * kernel call to a few hundred nanoseconds of overhead.
  */
 import { createRequire } from 'node:module';
+import type { TypedArray } from '../../tensor/dtype.js';
 import { UnsupportedError } from '../../errors.js';
 
-/** Kernels take the ArrayBuffer behind each typed array (see native/call.h). */
-type TA = ArrayBufferLike;
+/** Kernels take the ArrayBuffer behind each typed array, or the typed array when that is shared (see args.ts). */
+type TA = ArrayBufferLike | TypedArray;
 
 /** What the addon exports. Kernel functions read their other arguments from the args buffer. */
 export interface RawAddon {

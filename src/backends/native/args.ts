@@ -6,7 +6,7 @@
  * integer a shape or offset can reach exactly.
  */
 import type { View } from '../backend.js';
-import type { DType } from '../../tensor/dtype.js';
+import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { RawAddon } from './addon.js';
 
 /** The most dims a view may have on the native side (kMaxDims in native/call.h). */
@@ -62,9 +62,14 @@ export class ArgBuffer {
 /** Element kinds of native/call.cc: f32, f64, 16-bit, i32, bytes. */
 const KIND: Record<DType, number> = { f32: 0, f64: 1, f16: 2, bf16: 2, i32: 3, u8: 4, q8_0: 4, q4_0: 4, q4_k: 4, q6_k: 4 };
 
-/** What the addon takes in place of a typed array. */
-export function bufferOf(v: View | null): ArrayBuffer | null {
-  return v ? (v.data.buffer as ArrayBuffer) : null;
+/**
+ * What the addon takes for a view: the ArrayBuffer behind its typed array, or
+ * the typed array itself when that buffer is a SharedArrayBuffer (which N-API
+ * on Node 20 cannot open as an ArrayBuffer; the addon then reads the typed array).
+ */
+export function bufferOf(v: View): ArrayBufferLike | TypedArray {
+  const b = v.data.buffer;
+  return b instanceof ArrayBuffer ? b : v.data;
 }
 
 let shared: ArgBuffer | undefined;

@@ -6,6 +6,7 @@
 import type { Backend, View } from '../backend.js';
 import type { DType } from '../../tensor/dtype.js';
 import * as js from '../js/kernels.js';
+import { bufferOf } from './args.js';
 import { allF32, type NativeCtx } from './ctx.js';
 import { isDense } from './elementwise.js';
 
@@ -24,7 +25,7 @@ function x8Of(c: NativeCtx, w: View, bt: number): ArrayBuffer {
   let buf = m.get(key);
   if (!buf) {
     c.begin().num(bt).view(w);
-    buf = c.addon.repackQuant(w.data.buffer);
+    buf = c.addon.repackQuant(bufferOf(w));
     m.set(key, buf);
   }
   return buf;
@@ -39,7 +40,7 @@ export function linalgKernels(c: NativeCtx): Pick<Backend, 'matmul' | 'linear'> 
     matmul(x: View, y: View, out: View, accumulate: boolean): void {
       if (!allF32(x, y, out) || out.shape.length < 2) return js.matmul(x, y, out, accumulate);
       c.begin().num(accumulate ? 1 : 0).view(x).view(y).view(out);
-      a.matmul(x.data.buffer, y.data.buffer, out.data.buffer);
+      a.matmul(bufferOf(x), bufferOf(y), bufferOf(out));
     },
     linear(x: View, w: View, bias: View | null, out: View): void {
       const bt = WEIGHT[w.dtype];
@@ -58,7 +59,7 @@ export function linalgKernels(c: NativeCtx): Pick<Backend, 'matmul' | 'linear'> 
       const rows = x.shape.length === 2 ? x.shape[0]! : x.data.length;
       const x8 = quant && c.q8Activations && c.repackQuantized && rows <= 4 ? x8Of(c, w, bt) : null;
       c.begin().num(bt).num(c.q8Activations ? 1 : 0).view(x).view(wv).view(bias).view(out);
-      a.linear(x.data.buffer, w.data.buffer, bias ? bias.data.buffer : null, out.data.buffer, x8);
+      a.linear(bufferOf(x), bufferOf(w), bias ? bufferOf(bias) : null, bufferOf(out), x8);
     },
   };
 }

@@ -63,3 +63,17 @@ test('native views are bounds-checked before any kernel runs', { skip: missing |
   const y = { data: new Float32Array(6), dtype: 'f32' as const, shape: [2, 3], strides: [3, 1], offset: 0 };
   assert.throws(() => be.unary('neg', x, y), RangeError);
 });
+
+test('native kernels work on typed arrays over SharedArrayBuffer', { skip: missing || false }, () => {
+  const be = loadNativeBackend({ threads: 2 });
+  const mk = (vals: number[]) => {
+    const data = new Float32Array(new SharedArrayBuffer(4 * (vals.length + 2)), 8, vals.length);
+    data.set(vals);
+    return { data, dtype: 'f32' as const, shape: [vals.length], strides: [1], offset: 0 };
+  };
+  const a = mk([1, 2, 3]);
+  const b = mk([10, 20, 30]);
+  const out = mk([0, 0, 0]);
+  be.binary('add', a, b, out);
+  assert.deepEqual(Array.from(out.data), [11, 22, 33]);
+});
