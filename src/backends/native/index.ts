@@ -11,7 +11,8 @@
 import { availableParallelism } from 'node:os';
 import type { Backend } from '../backend.js';
 import { InvalidArgumentError, UnsupportedError } from '../../errors.js';
-import { loadAddon } from './addon.js';
+import { loadAddon, type RawAddon } from './addon.js';
+import { agrees } from './self-check.js';
 import { argBuffer } from './args.js';
 import { makeCtx, type Isa } from './ctx.js';
 import { elementwiseKernels } from './elementwise.js';
@@ -25,7 +26,10 @@ export type { Isa } from './ctx.js';
 export interface NativeOptions {
   /** Threads kernels may use, the calling thread included (default: the number of cores). */
   readonly threads?: number;
-  /** Instruction set (default 'auto': the widest this CPU supports). Tests force each one. */
+  /**
+   * Instruction set. 'auto' (default): the widest this CPU supports whose kernels
+   * agree with the portable scalar ones on a quick start-up check. Tests force each one.
+   */
   readonly isa?: Isa | 'auto';
   /**
    * What products with q8_0 / q4_0 weights do with the activations. 'q8_0'
@@ -65,6 +69,24 @@ export function nativeIsas(): Isa[] {
   return ISAS.filter((i) => addon.isaSupported(i));
 }
 
+/** Instruction sets that passed (or failed) the start-up check, once per process. */
+const checked = new Map<Isa, boolean>();
+
+/** The widest instruction set this CPU runs whose kernels agree with the scalar ones (self-check.ts). */
+function autoIsa(addon: RawAddon): Isa {
+  for (const isa of ISAS) {
+    if (isa === 'scalar') return isa;
+    if (!addon.isaSupported(isa)) continue;
+    let ok = checked.get(isa);
+    if (ok === undefined) {
+      ok = agrees(build(addon, 1, isa, {}), build(addon, 1, 'scalar', {}));
+      checked.set(isa, ok);
+    }
+    if (ok) return isa;
+  }
+  return 'scalar';
+}
+
 export function loadNativeBackend(opts: NativeOptions = {}): NativeBackend {
   const addon = loadAddon();
   const threads = opts.threads ?? availableParallelism();
@@ -72,10 +94,14 @@ export function loadNativeBackend(opts: NativeOptions = {}): NativeBackend {
     throw new InvalidArgumentError('native', 'threads', `must be an integer in [1, 1024], got ${threads}`);
   }
   const want = opts.isa ?? 'auto';
-  const isa = want === 'auto' ? ISAS.find((i) => addon.isaSupported(i))! : want;
-  if (!ISAS.includes(isa)) throw new InvalidArgumentError('native', 'isa', `must be auto, avx512, avx2 or scalar, got '${String(isa)}'`);
+  if (want !== 'auto' && !ISAS.includes(want)) throw new InvalidArgumentError('native', 'isa', `must be auto, avx512, avx2 or scalar, got '${String(want)}'`);
+  const isa = want === 'auto' ? autoIsa(addon) : want;
   if (!addon.isaSupported(isa)) throw new UnsupportedError('native', `this CPU cannot run the ${isa} kernels`);
   addon.ensureThreads(threads);
+  return build(addon, threads, isa, opts);
+}
+
+function build(addon: RawAddon, threads: number, isa: Isa, opts: NativeOptions): NativeBackend {
   const c = makeCtx(addon, argBuffer(addon), threads, isa, (opts.quantActivations ?? 'q8_0') === 'q8_0', opts.repackQuantized ?? true);
   return {
     name: 'native',

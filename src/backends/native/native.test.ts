@@ -77,3 +77,15 @@ test('native kernels work on typed arrays over SharedArrayBuffer', { skip: missi
   be.binary('add', a, b, out);
   assert.deepEqual(Array.from(out.data), [11, 22, 33]);
 });
+
+test('the start-up self-check accepts agreeing kernels and rejects a perturbed one', { skip: missing || false }, async () => {
+  const { agrees } = await import('./self-check.js');
+  const scalar = loadNativeBackend({ isa: 'scalar', threads: 1 });
+  for (const isa of isas) assert.ok(agrees(loadNativeBackend({ isa, threads: 1 }), scalar), isa);
+  const wide = loadNativeBackend({ isa: isas[0]!, threads: 1 });
+  const broken = { ...wide, softmax: (x: Parameters<typeof wide.softmax>[0], out: Parameters<typeof wide.softmax>[1]) => {
+    wide.softmax(x, out);
+    out.data[out.offset + 3] = Number(out.data[out.offset + 3]) * 1.01;
+  } };
+  assert.equal(agrees(broken, scalar), false);
+});
