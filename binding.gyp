@@ -10,6 +10,7 @@
       'native/kernels/table.cc',
       'native/kernels/gemm.cc',
       'native/kernels/gemv.cc',
+      'native/kernels/gemv-x8.cc',
       'native/kernels/elementwise.cc',
       'native/kernels/convert.cc',
       'native/kernels/reduce.cc',

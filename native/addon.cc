@@ -122,6 +122,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"gatherAxis", js_gather_axis},
       {"openblasSgemm", js_openblas_sgemm},
       {"allocHuge", js_alloc_huge},
+      {"repackQuant", js_repack_quant},
+      {"readSum", js_read_sum},
   };
   for (const Export& e : fns) {
     napi_value f;

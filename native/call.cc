@@ -52,26 +52,47 @@ View Call::view(int argi, bool optional, bool raw) {
     fail("RangeError", "lmkit native: too many dimensions");
     return v;
   }
+  static const napi_typedarray_type kinds[5] = {napi_float32_array, napi_float64_array, napi_uint16_array,
+                                                napi_int32_array, napi_uint8_array};
+  static const int64_t sizes[5] = {4, 8, 2, 4, 1};
+  const int kind = (int)num();
+  const int64_t byte_offset = integer(), length = integer();
   v.nd = nd;
   v.offset = integer();
   for (int i = 0; i < nd; i++) v.shape[i] = integer();
   for (int i = 0; i < nd; i++) v.strides[i] = integer();
   if (!ok) return v;
+  if (kind < 0 || kind > 4) {
+    fail("TypeError", "lmkit native: unknown element kind");
+    return v;
+  }
+  // The typed array arrives as its ArrayBuffer (N-API's typed-array queries test
+  // every array type in turn; an ArrayBuffer lookup is one pointer read), with
+  // its kind, byte offset and length in the descriptor, checked against the buffer.
   napi_value a = arg(argi);
-  bool is_ta = false;
-  if (!a || napi_is_typedarray(env, a, &is_ta) != napi_ok || !is_ta) {
-    fail("TypeError", "lmkit native: expected a typed array");
+  void* data = nullptr;
+  size_t bytes = 0;
+  if (!a || napi_get_arraybuffer_info(env, a, &data, &bytes) != napi_ok) {
+    // A typed array over a SharedArrayBuffer comes as itself: recover the buffer start.
+    napi_typedarray_type t;
+    size_t len = 0, off = 0;
+    napi_value ab;
+    bool is_ta = false;
+    if (!a || napi_is_typedarray(env, a, &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, a, &t, &len, &data, &ab, &off) != napi_ok || (int64_t)off != byte_offset) {
+      fail("TypeError", "lmkit native: expected an ArrayBuffer or a typed array");
+      return v;
+    }
+    data = (char*)data - off;
+    bytes = off + len * (size_t)sizes[kind];
+  }
+  if (byte_offset < 0 || length < 0 || byte_offset + length * sizes[kind] > (int64_t)bytes) {
+    fail("RangeError", "lmkit native: typed array outside its buffer");
     return v;
   }
-  size_t len = 0, byte_offset = 0;
-  void* ptr = nullptr;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, a, &v.type, &len, &ptr, &ab, &byte_offset) != napi_ok) {
-    fail("TypeError", "lmkit native: cannot read typed array");
-    return v;
-  }
-  v.base = ptr;
-  v.length = (int64_t)len;
+  v.type = kinds[kind];
+  v.base = (char*)data + byte_offset;
+  v.length = length;
   v.present = true;
   if (raw) return v;  // block-quantized data: the op checks its byte length
   // Bounds: the lowest and highest element the view can reach must lie inside the array.

@@ -1,7 +1,7 @@
 // Decoding one call from JavaScript.
 //
-// To keep the per-call cost low, a kernel call passes its typed arrays as
-// arguments and everything else (thread count, ISA, scalars, and each view's
+// To keep the per-call cost low, a kernel call passes the ArrayBuffers behind
+// its typed arrays as arguments and everything else (thread count, ISA, scalars, and each view's
 // rank, offset, shape and strides) through one Float64Array that JS registered
 // once with setArgs() and fills before every call. Reading it is a plain memory
 // read, where the alternative (N-API property reads on view objects) costs tens
@@ -20,14 +20,16 @@ namespace lmkit {
 
 static const int kMaxDims = 12;
 
+// Arrays are left uninitialised: only the first nd entries are ever read, and
+// zeroing them costs more than a small kernel.
 struct View {
   void* base = nullptr;  // element 0 of the typed array
   int64_t length = 0;    // typed array length in elements
   napi_typedarray_type type = napi_float32_array;
   int nd = 0;
   int64_t offset = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t strides[kMaxDims] = {};
+  int64_t shape[kMaxDims];
+  int64_t strides[kMaxDims];
   bool present = false;
 
   template <class T>
@@ -68,7 +70,9 @@ class Call {
   double num();
   int64_t integer() { return (int64_t)num(); }
   /**
-   * Typed array argument `argi` plus the next descriptor. Optional views have
+   * The view whose ArrayBuffer is argument `argi` and whose descriptor (rank,
+   * element kind, the typed array's byte offset and length, offset, shape,
+   * strides) comes next in the argument buffer. Optional views have
    * rank -1 and a null argument. `raw` skips the bounds check (block-quantized
    * data, whose logical shape is not its array length; the op checks bytes).
    */

@@ -30,20 +30,8 @@ void free_block(napi_env env, void* data, void* hint) {
 
 }  // namespace
 
-// allocHuge(bytes, huge): a zeroed ArrayBuffer of `bytes` bytes, 2 MiB aligned.
-napi_value js_alloc_huge(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  double req = 0;
-  bool huge = true;
-  if (argc < 1 || napi_get_value_double(env, argv[0], &req) != napi_ok || !(req >= 0) || req > 1e15) {
-    napi_throw_range_error(env, nullptr, "lmkit native: allocHuge(bytes) needs a byte count");
-    return nullptr;
-  }
-  if (argc >= 2) napi_get_value_bool(env, argv[1], &huge);
+napi_value huge_buffer(napi_env env, size_t bytes, bool huge, void** data) {
   const size_t align = (size_t)2 << 20;
-  size_t bytes = (size_t)req;
   size_t alloc = (bytes + align - 1) / align * align;
   if (alloc == 0) alloc = align;
   void* p = nullptr;
@@ -65,7 +53,23 @@ napi_value js_alloc_huge(napi_env env, napi_callback_info info) {
   }
   int64_t adjusted;
   napi_adjust_external_memory(env, (int64_t)alloc, &adjusted);
+  if (data) *data = p;
   return ab;
+}
+
+// allocHuge(bytes, huge): a zeroed ArrayBuffer of `bytes` bytes, 2 MiB aligned.
+napi_value js_alloc_huge(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double req = 0;
+  bool huge = true;
+  if (argc < 1 || napi_get_value_double(env, argv[0], &req) != napi_ok || !(req >= 0) || req > 1e15) {
+    napi_throw_range_error(env, nullptr, "lmkit native: allocHuge(bytes) needs a byte count");
+    return nullptr;
+  }
+  if (argc >= 2) napi_get_value_bool(env, argv[1], &huge);
+  return huge_buffer(env, (size_t)req, huge, nullptr);
 }
 
 }  // namespace lmkit

@@ -42,8 +42,12 @@ struct GemvArgs {
   int btype;
   float* y;
   int beta;
-  // Quantized weights: the activation row pre-quantized to q8_0 blocks (K/32 * 34 bytes).
+  // Quantized weights with q8_0 activations: the row quantized by
+  // quantize_row_q8_0 (blocks, their scales as f32, and each block's sum of
+  // quantized values); null for f32 activations.
   const uint8_t* xq;
+  const float* xd;
+  const int32_t* xs;
 };
 
 enum UnaryOpCode {
@@ -95,9 +99,20 @@ struct KernelTable {
   // y[n0:n1] (+)= x (K) @ B[:, n0:n1] for row-major f32 B (B(k, n) = B[k*sbk + n]).
   void (*gemv_cols)(int64_t K, const float* x, int64_t sx, const float* B, int64_t sbk, float* y, int64_t n0, int64_t n1,
                     int beta);
-  // Quantises K floats (K a multiple of 32) to q8_0 blocks for gemv_rows' xq.
-  void (*quantize_row_q8_0)(const float* x, uint8_t* out, int64_t K);
+  // Quantises K floats (K a multiple of 32) to q8_0 blocks (GGUF layout, as
+  // quantize_row_q8_0_ref: d = amax/127, q = round-half-away(x/d)), with each
+  // block's scale as f32 and the sum of its quantized values (xd, xs may be null).
+  void (*quantize_row_q8_0)(const float* x, uint8_t* xq, float* xd, int32_t* xs, int64_t K);
   int gemm_mr, gemm_nr;
+
+  // ---- repacked quantized weights for decode (gemv-x8.cc) ----
+  // Bytes of the x8 form of an (N, K) q8_0 / q4_0 matrix.
+  int64_t (*x8_bytes)(int btype, int64_t N, int64_t K);
+  // Repacks row groups [g0, g1) (8 rows each) of W, rows row_stride bytes apart.
+  void (*x8_repack)(int btype, const uint8_t* W, int64_t row_stride, int64_t N, int64_t K, uint8_t* dst, int64_t g0,
+                    int64_t g1);
+  // Rows of groups [g0, g1) of y = W x with g->W in x8 form and q8_0 activations.
+  void (*x8_gemv)(const GemvArgs* g, int64_t g0, int64_t g1);
 
   // ---- elementwise rows (elementwise.cc): n elements, strides in elements ----
   void (*unary)(int op, int64_t n, const float* x, int64_t sx, float* y, int64_t sy);
@@ -110,6 +125,7 @@ struct KernelTable {
   double (*reduce_row)(int op, int64_t n, const float* x, int64_t sx, double acc);
   void (*reduce_acc)(int op, int64_t n, const float* x, int64_t sx, double* acc, int64_t sa);
   double (*sum_squares)(int64_t n, const float* x, int64_t sx);
+  double (*sum_f32)(int64_t n, const float* x);
 
   // ---- row kernels over the last axis, contiguous rows (nn.cc) ----
   void (*softmax_row)(int64_t n, const float* x, float* y);

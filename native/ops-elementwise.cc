@@ -150,12 +150,12 @@ napi_value js_copy(napi_env env, napi_callback_info info) {
   if (quant) {
     int bt = st - 100;
     int64_t n = dst.numel(), bytes = bt == B_Q8_0 ? 34 : 18;
-    if ((bt != B_Q8_0 && bt != B_Q4_0) || dt != T_F32 || !dst.contiguous() || n % 32 || src.offset % 32 ||
+    if ((bt != B_Q8_0 && bt != B_Q4_0) || dt != T_F32 || !dst.contiguous() || n % 32 || src.offset < 0 ||
         src.type != napi_uint8_array) {
       c.fail("RangeError", "lmkit native copy: quantized sources dequantize whole blocks into contiguous f32");
       return nullptr;
     }
-    int64_t off = src.offset / 32 * bytes, nb = n / 32;
+    int64_t off = src.offset, nb = n / 32;  // quantized offsets are in bytes
     if (off + nb * bytes > src.length) {
       c.fail("RangeError", "lmkit native copy: quantized source is shorter than its shape");
       return nullptr;

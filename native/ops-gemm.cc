@@ -117,7 +117,12 @@ void run_gemm(const KernelTable* K, int threads, const GemmArgs& g, const Batch&
   j.bt = bt;
   j.b_elem = b_elem;
   j.a_elem = 4;
-  int per = bt.count >= T ? 1 : (int)((T + bt.count - 1) / bt.count);
+  // Large products get two tiles per thread: tasks are claimed dynamically, so
+  // a thread that starts late or is preempted (a busy machine) costs half a
+  // tile at the end instead of a whole one. The extra packing is small next
+  // to 100 MFLOP.
+  const int want = flops >= 1e8 && T > 1 ? 2 * T : T;
+  int per = bt.count >= want ? 1 : (int)((want + bt.count - 1) / bt.count);
   j.tl = plan_tiles(g.M, g.N, g.K, per, K->gemm_mr, K->gemm_nr);
   int64_t ntasks = bt.count * j.tl.tm * j.tl.tn;
   pool_run(ntasks, T, gemm_task, &j);
@@ -200,7 +205,7 @@ void matmul_f32(const KernelTable* K, int threads, const View& a, const View& b,
   // Matrix-vector shapes (decode steps, single-column products) skip packing.
   if (bt.count == 1 && M == 1 && g.scn == 1) {
     if (g.sbk == 1 && g.sak == 1) {
-      GemvArgs v{N, Kd, g.A, g.B, g.sbn, B_F32, g.C, acc, nullptr};
+      GemvArgs v{N, Kd, g.A, g.B, g.sbn, B_F32, g.C, acc, nullptr, nullptr, nullptr};
       run_gemv(K, threads, v, 4.0 * (double)N * (double)Kd);
       return;
     }
@@ -214,7 +219,7 @@ void matmul_f32(const KernelTable* K, int threads, const View& a, const View& b,
   }
   if (bt.count == 1 && N == 1 && g.scm == 1 && g.sak == 1 && g.sbk == 1) {
     // y[m] = A[m, :] . b: the rows of A play the weight rows.
-    GemvArgs v{M, Kd, (const float*)g.B, g.A, g.sam, B_F32, g.C, acc, nullptr};
+    GemvArgs v{M, Kd, (const float*)g.B, g.A, g.sam, B_F32, g.C, acc, nullptr, nullptr, nullptr};
     run_gemv(K, threads, v, 4.0 * (double)M * (double)Kd);
     return;
   }
@@ -231,27 +236,59 @@ int btype_of(const char* name) {
 }
 
 void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, int64_t Kd, const void* w, int btype,
-                int64_t row_stride, const float* bias, float* out, int64_t N) {
+                int64_t row_stride, const float* bias, float* out, int64_t N, bool q8_activations, const uint8_t* x8) {
   if (M == 0 || N == 0) return;
   const bool quant = btype == B_Q8_0 || btype == B_Q4_0;
-  double wbytes = quant ? (double)N * (double)Kd / 32.0 * (btype == B_Q8_0 ? 34 : 18)
-                        : (double)N * (double)Kd * (btype == B_F32 ? 4 : 2);
+  const bool q8act = quant && q8_activations;
+  const double wbytes = quant ? (double)N * (double)Kd / 32.0 * (btype == B_Q8_0 ? 34 : 18)
+                              : (double)N * (double)Kd * (btype == B_F32 ? 4 : 2);
+  // With q8_0 activations every row of x is rounded to q8_0 blocks first, for
+  // the integer dot products below and (dequantised again) for the GEMM path,
+  // so decode steps and whole-prompt passes compute the same products.
+  const int64_t nb = Kd / 32;
+  uint8_t* xq = nullptr;
+  float* xd = nullptr;
+  int32_t* xs = nullptr;
+  if (q8act) {
+    const size_t qbytes = (size_t)(nb * 34 * M), fbytes = (size_t)(nb * M) * 4;
+    char* buf = (char*)pool_scratch(5, qbytes + 2 * fbytes + 64);
+    xq = (uint8_t*)buf;
+    xd = (float*)(buf + ((qbytes + 15) & ~(size_t)15));
+    xs = (int32_t*)(xd + nb * M);
+    for (int64_t m = 0; m < M; m++) K->quantize_row_q8_0(x + m * Kd, xq + m * nb * 34, xd + m * nb, xs + m * nb, Kd);
+  }
   // Few rows: stream the weights once per row with fused dot products.
   if (M <= 2 || (quant && M <= 4)) {
-    uint8_t* xq = nullptr;
-    if (quant) {
-      size_t row_bytes = (size_t)(Kd / 32) * 34;
-      xq = (uint8_t*)pool_scratch(5, row_bytes * (size_t)M);
-      for (int64_t m = 0; m < M; m++) K->quantize_row_q8_0(x + m * Kd, xq + m * row_bytes, Kd);
+    if (q8act && x8) {
+      // Repacked weights: 8 rows per pass (gemv-x8.cc), groups split over the pool.
+      const int64_t groups = (N + 7) / 8;
+      const int T = wbytes < 256e3 ? 1 : threads;
+      const int64_t per = T > 1 ? (groups + T * 4 - 1) / (T * 4) : groups;
+      for (int64_t m = 0; m < M; m++) {
+        float* y = out + m * N;
+        if (bias) memcpy(y, bias, (size_t)N * sizeof(float));
+        GemvArgs v{N, Kd, x + m * Kd, x8, 0, btype, y, bias ? 1 : 0, xq + m * nb * 34, xd + m * nb, xs + m * nb};
+        parallel_for((groups + per - 1) / per, T, [&](int64_t t, int) {
+          const int64_t g0 = t * per, g1 = g0 + per < groups ? g0 + per : groups;
+          K->x8_gemv(&v, g0, g1);
+        });
+      }
+      return;
     }
     for (int64_t m = 0; m < M; m++) {
       float* y = out + m * N;
       if (bias) memcpy(y, bias, (size_t)N * sizeof(float));
       GemvArgs v{N, Kd, x + m * Kd, w, row_stride, btype, y, bias ? 1 : 0,
-                 xq ? xq + m * (size_t)(Kd / 32) * 34 : nullptr};
+                 q8act ? xq + m * nb * 34 : nullptr, q8act ? xd + m * nb : nullptr, q8act ? xs + m * nb : nullptr};
       run_gemv(K, threads, v, wbytes);
     }
     return;
+  }
+  const float* a = x;
+  if (q8act) {
+    float* xr = (float*)pool_scratch(4, (size_t)(M * Kd) * sizeof(float));
+    K->dequant_blocks(B_Q8_0, xq, nb * M, xr);
+    a = xr;
   }
   if (bias)
     for (int64_t m = 0; m < M; m++) memcpy(out + m * N, bias, (size_t)N * sizeof(float));
@@ -259,7 +296,7 @@ void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, in
   g.M = M;
   g.N = N;
   g.K = Kd;
-  g.A = x;
+  g.A = a;
   g.sam = Kd;
   g.sak = 1;
   g.B = w;
@@ -294,11 +331,13 @@ napi_value js_matmul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// linear(x, w, bias, out); args: btype, views x (M, K) contiguous, w (N, K) rows
-// contiguous (raw: quantized views are checked here in bytes), bias (N) or none, out (M, N).
+// linear(x, w, bias, out); args: btype, q8 activations (decode-sized inputs of
+// quantized weights use integer dot products on q8_0-quantized activations), views x (M, K) contiguous, w (N, K) rows
+// contiguous (raw: quantized views are checked here in bytes; their offset is in bytes), bias (N) or none, out (M, N).
 napi_value js_linear(napi_env env, napi_callback_info info) {
   Call c(env, info);
   int btype = (int)c.num();
+  bool q8_act = c.num() != 0;
   View x = c.view(0), w = c.view(1, false, true), bias = c.view(2, true), out = c.view(3);
   if (!c.ok) return nullptr;
   if (x.type != napi_float32_array || out.type != napi_float32_array || (bias.present && bias.type != napi_float32_array)) {
@@ -319,11 +358,11 @@ napi_value js_linear(napi_env env, napi_callback_info info) {
   int64_t row_stride = 0;
   if (btype == B_Q8_0 || btype == B_Q4_0) {
     const int64_t bytes = btype == B_Q8_0 ? 34 : 18;
-    if (w.type != napi_uint8_array || Kd % 32 || w.offset % 32 || w.strides[1] != 1 || w.strides[0] != Kd) {
+    if (w.type != napi_uint8_array || Kd % 32 || w.offset < 0) {
       c.fail("RangeError", "lmkit native linear: quantized weights need contiguous rows of whole 32-blocks");
       return nullptr;
     }
-    int64_t off = w.offset / 32 * bytes;
+    int64_t off = w.offset;  // quantized views count their offset in bytes
     row_stride = Kd / 32 * bytes;
     if (off < 0 || off + N * row_stride > w.length) {
       c.fail("RangeError", "lmkit native linear: quantized weights are shorter than their shape");
@@ -340,8 +379,54 @@ napi_value js_linear(napi_env env, napi_callback_info info) {
     wp = (const char*)w.base + w.offset * (btype == B_F32 ? 4 : 2);
     row_stride = w.strides[0];
   }
-  linear_any(c.K, c.threads, x.f32(), M, Kd, wp, btype, row_stride, bias.present ? bias.f32() : nullptr, out.f32(), N);
+  // Optional argument 4: the weights in x8 form (repackQuant), for decode-sized inputs.
+  const uint8_t* x8 = nullptr;
+  napi_value x8v = c.arg(4);
+  napi_valuetype x8t = napi_undefined;
+  if (x8v) napi_typeof(env, x8v, &x8t);
+  if (x8t == napi_object) {
+    void* data = nullptr;
+    size_t bytes = 0;
+    if (napi_get_arraybuffer_info(env, x8v, &data, &bytes) != napi_ok || (btype != B_Q8_0 && btype != B_Q4_0) ||
+        (int64_t)bytes != c.K->x8_bytes(btype, N, Kd)) {
+      c.fail("RangeError", "lmkit native linear: repacked weights do not match the matrix");
+      return nullptr;
+    }
+    x8 = (const uint8_t*)data;
+  }
+  linear_any(c.K, c.threads, x.f32(), M, Kd, wp, btype, row_stride, bias.present ? bias.f32() : nullptr, out.f32(), N,
+             q8_act, x8);
   return nullptr;
+}
+
+// repackQuant(w) -> ArrayBuffer: the q8_0 / q4_0 matrix w (N, K) in x8 form, on huge
+// pages. args: btype; view w (raw).
+napi_value js_repack_quant(napi_env env, napi_callback_info info) {
+  Call c(env, info);
+  int btype = (int)c.num();
+  View w = c.view(0, false, true);
+  if (!c.ok) return nullptr;
+  const int64_t bytes = btype == B_Q8_0 ? 34 : btype == B_Q4_0 ? 18 : 0;
+  if (!bytes || w.nd != 2 || w.type != napi_uint8_array || w.shape[1] % 32 || w.offset < 0) {
+    c.fail("RangeError", "lmkit native repackQuant: a q8_0 or q4_0 matrix with whole 32-blocks per row expected");
+    return nullptr;
+  }
+  const int64_t N = w.shape[0], Kd = w.shape[1], rs = Kd / 32 * bytes;
+  if (w.offset + N * rs > w.length) {
+    c.fail("RangeError", "lmkit native repackQuant: weights are shorter than their shape");
+    return nullptr;
+  }
+  void* dst = nullptr;
+  napi_value ab = huge_buffer(env, (size_t)c.K->x8_bytes(btype, N, Kd), true, &dst);
+  if (!ab) return nullptr;
+  const uint8_t* src = (const uint8_t*)w.base + w.offset;
+  const int64_t groups = (N + 7) / 8, per = 64;
+  const KernelTable* K = c.K;
+  parallel_for((groups + per - 1) / per, c.threads, [&](int64_t t, int) {
+    const int64_t g0 = t * per, g1 = g0 + per < groups ? g0 + per : groups;
+    K->x8_repack(btype, src, rs, N, Kd, (uint8_t*)dst, g0, g1);
+  });
+  return ab;
 }
 
 }  // namespace lmkit

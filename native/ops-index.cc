@@ -57,11 +57,11 @@ napi_value js_gather(napi_env env, napi_callback_info info) {
   int bt = tt - 100;
   if (quant) {
     const int64_t bytes = bt == B_Q8_0 ? 34 : bt == B_Q4_0 ? 18 : 0;
-    if (!bytes || D % 32 || table.offset % 32 || table.type != napi_uint8_array) {
+    if (!bytes || D % 32 || table.offset < 0 || table.type != napi_uint8_array) {
       return c.fail("RangeError", "lmkit native gather: quantized tables need q8_0/q4_0 rows of whole blocks"), nullptr;
     }
     qrow = D / 32 * bytes;
-    int64_t off = table.offset / 32 * bytes;
+    int64_t off = table.offset;  // quantized offsets are in bytes
     if (off + V * qrow > table.length) return c.fail("RangeError", "lmkit native gather: table shorter than its shape"), nullptr;
     qbase = (const uint8_t*)table.base + off;
   }

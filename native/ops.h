@@ -9,9 +9,14 @@ namespace lmkit {
 void matmul_f32(const KernelTable* K, int threads, const View& a, const View& b, const View& out, int acc);
 /** BType of a dtype name, or -1. */
 int btype_of(const char* name);
-/** out (M, N) = x (M, K) W^T + bias; W rows `row_stride` apart (elements, or bytes when quantized). */
+/**
+ * out (M, N) = x (M, K) W^T + bias; W rows `row_stride` apart (elements, or bytes
+ * when quantized). x8: the same quantized W in the repacked decode layout, or null.
+ */
 void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, int64_t Kd, const void* w, int btype,
-                int64_t row_stride, const float* bias, float* out, int64_t N);
+                int64_t row_stride, const float* bias, float* out, int64_t N, bool q8_activations, const uint8_t* x8);
+/** A zeroed external ArrayBuffer of `bytes`, 2 MiB aligned, optionally on huge pages (huge-alloc.cc). */
+napi_value huge_buffer(napi_env env, size_t bytes, bool huge, void** data);
 
 // ---- JS entry points (napi callbacks), registered in addon.cc ----
 napi_value js_matmul(napi_env env, napi_callback_info info);
@@ -43,5 +48,7 @@ napi_value js_scatter_add(napi_env env, napi_callback_info info);
 napi_value js_gather_axis(napi_env env, napi_callback_info info);
 napi_value js_openblas_sgemm(napi_env env, napi_callback_info info);
 napi_value js_alloc_huge(napi_env env, napi_callback_info info);
+napi_value js_repack_quant(napi_env env, napi_callback_info info);
+napi_value js_read_sum(napi_env env, napi_callback_info info);
 
 }  // namespace lmkit

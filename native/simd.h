@@ -80,6 +80,7 @@ LMKIT_INLINE vmask visnan(vf a) { return a != a; }
 LMKIT_INLINE vf vselect(vmask m, vf a, vf b) { return m ? a : b; }
 LMKIT_INLINE vf vmask01(vmask m) { return m ? 1.0f : 0.0f; }
 LMKIT_INLINE vf vround(vf a) { return nearbyintf(a); }
+LMKIT_INLINE vf vtrunc(vf a) { return truncf(a); }
 // 2^n for an integral-valued float n in [-126, 127].
 LMKIT_INLINE vf vpow2i(vf n) {
   int32_t e = ((int32_t)n + 127) << 23;
@@ -143,6 +144,7 @@ LMKIT_INLINE vmask veq(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 LMKIT_INLINE vmask vne(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_NEQ_UQ); }
 LMKIT_INLINE vf vmask01(vmask m) { return _mm256_and_ps(m, _mm256_set1_ps(1.0f)); }
 LMKIT_INLINE vf vround(vf a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+LMKIT_INLINE vf vtrunc(vf a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
 LMKIT_INLINE vf vpow2i(vf n) {
   __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_castsi256_ps(e);
@@ -184,6 +186,7 @@ LMKIT_INLINE vmask veq(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
 LMKIT_INLINE vmask vne(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_NEQ_UQ); }
 LMKIT_INLINE vf vmask01(vmask m) { return _mm512_maskz_mov_ps(m, _mm512_set1_ps(1.0f)); }
 LMKIT_INLINE vf vround(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+LMKIT_INLINE vf vtrunc(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
 LMKIT_INLINE vf vpow2i(vf n) {
   __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
   return _mm512_castsi512_ps(e);

@@ -16,9 +16,9 @@ static const int kMaxOps = 5;
 struct Walk {
   int nops = 0;
   int nd = 0;  // coalesced dims, the last being the inner (row) dim
-  int64_t shape[kMaxDims] = {};
-  int64_t st[kMaxOps][kMaxDims] = {};
-  int64_t off[kMaxOps] = {};
+  int64_t shape[kMaxDims];  // only the first nd entries are meaningful
+  int64_t st[kMaxOps][kMaxDims];
+  int64_t off[kMaxOps];
   int64_t total = 0;
 
   /** Row length (last coalesced dim) and the inner strides. */

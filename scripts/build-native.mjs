@@ -40,8 +40,9 @@ const prefix = join(dirname(process.execPath), '..');
 if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: verbose ? 'inherit' : 'pipe', encoding: 'utf8' });
 if (r.status !== 0) {
-  if (!verbose) process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').slice(-30).join('\n') + '\n');
-  fail(`node-gyp exited with ${r.status ?? r.signal}`);
+  // One line normally; the compiler's last words when the build is required (CI).
+  if (!verbose && strict) process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').slice(-30).join('\n') + '\n');
+  fail(`node-gyp exited with ${r.status ?? r.signal}; 'npm run build:native' shows why`);
 }
 if (!existsSync(join(root, 'build', 'Release', 'lmkit_native.node'))) fail('node-gyp succeeded but build/Release/lmkit_native.node is missing');
 if (verbose) console.log('lmkit: native backend built');

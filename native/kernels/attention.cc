@@ -2,7 +2,8 @@
 // never materialised. Queries are processed in blocks of BQ rows against key
 // blocks of BK keys; each block's scores S = Q K^T live in a BQ x BK tile, an
 // online softmax (running max m and sum l per row) rescales the running output,
-// and O += P V. Memory is O(BQ * (BK + D)) per thread, linear in nothing.
+// and O += P V. Memory is O(BQ * (BK + D)) per thread, independent of the
+// sequence length (the inputs and outputs themselves are linear in it).
 //
 // The block products use the packed GEMM (gemm.cc) on the tiles, so attention
 // runs at matmul speed rather than at dot-product speed.
@@ -25,7 +26,9 @@ namespace LMKIT_NS {
 
 void gemm_tile(const GemmArgs* g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 
-static const int64_t BQ = 64, BK = 64;
+// Query rows per block and keys per tile: forward tiles are wider (fewer
+// online-softmax rescales per row); the backward keeps five 64 x 64 products per tile.
+static const int64_t BQ = 64, BK = 128, BKB = 64;
 
 // C (m x n) (+)= A @ B on small tiles, single-threaded.
 static void mm(int64_t m, int64_t n, int64_t k, const float* A, int64_t sam, int64_t sak, const float* B, int64_t sbk,
@@ -170,8 +173,8 @@ static void zero_rows(float* base, int64_t st, int64_t rows, int64_t D) {
 
 static void attention_bwd(const AttnArgs* a, int64_t b, int64_t hk) {
   const int64_t D = a->D, T = a->T, S = a->S, G = a->Hq / a->Hkv;
-  float* P = (float*)pool_scratch(3, (size_t)(BQ * BK) * sizeof(float));
-  float* dP = (float*)pool_scratch(4, (size_t)(BQ * BK) * sizeof(float));
+  float* P = (float*)pool_scratch(3, (size_t)(BQ * BKB) * sizeof(float));
+  float* dP = (float*)pool_scratch(4, (size_t)(BQ * BKB) * sizeof(float));
   float* Di = (float*)pool_scratch(5, (size_t)(G * T) * sizeof(float));
   // Di[h, t] = sum_d dO[t, d] O[t, d]; dQ starts at 0.
   for (int64_t g = 0; g < G; g++) {
@@ -192,8 +195,8 @@ static void attention_bwd(const AttnArgs* a, int64_t b, int64_t hk) {
   const float* vb = a->v + b * a->sv[0] + hk * a->sv[1];
   float* gkb = a->gk + b * a->sgk[0] + hk * a->sgk[1];
   float* gvb = a->gv + b * a->sgv[0] + hk * a->sgv[1];
-  for (int64_t j0 = 0; j0 < S; j0 += BK) {
-    const int64_t nk = imin(BK, S - j0);
+  for (int64_t j0 = 0; j0 < S; j0 += BKB) {
+    const int64_t nk = imin(BKB, S - j0);
     float* gk = gkb + j0 * a->sgk[2];
     float* gv = gvb + j0 * a->sgv[2];
     zero_rows(gk, a->sgk[2], nk, D);
@@ -214,10 +217,10 @@ static void attention_bwd(const AttnArgs* a, int64_t b, int64_t hk) {
         const float* goi = a->gout + b * a->sg[0] + h * a->sg[1] + i0 * a->sg[2];
         float* gqi = a->gq + b * a->sgq[0] + h * a->sgq[1] + i0 * a->sgq[2];
         // P = exp(Q K^T * scale + mask - lse), 0 outside each row's key range.
-        mm(nq, nk, D, qi, a->sq[2], 1, kj, 1, a->sk[2], P, BK, 0);
+        mm(nq, nk, D, qi, a->sq[2], 1, kj, 1, a->sk[2], P, BKB, 0);
         bool any = false;
         for (int64_t r = 0; r < nq; r++) {
-          float* s = P + r * BK;
+          float* s = P + r * BKB;
           const float L = lse[i0 + r];
           int64_t lo, hi;
           key_range(a, i0 + r, &lo, &hi);
@@ -235,14 +238,14 @@ static void attention_bwd(const AttnArgs* a, int64_t b, int64_t hk) {
         }
         if (!any) continue;
         // dV_j += P^T dO_i: A(j, i) = P[i, j].
-        mm(nk, D, nq, P, 1, BK, goi, a->sg[2], 1, gv, a->sgv[2], 1);
+        mm(nk, D, nq, P, 1, BKB, goi, a->sg[2], 1, gv, a->sgv[2], 1);
         // dP = dO_i V_j^T: B(d, j) = V[j0 + j, d].
-        mm(nq, nk, D, goi, a->sg[2], 1, vj, 1, a->sv[2], dP, BK, 0);
+        mm(nq, nk, D, goi, a->sg[2], 1, vj, 1, a->sv[2], dP, BKB, 0);
         // dS = P (dP - Di) * scale, written over P.
         const vf sc = vset1(a->scale);
         for (int64_t r = 0; r < nq; r++) {
-          float* s = P + r * BK;
-          const float* dp = dP + r * BK;
+          float* s = P + r * BKB;
+          const float* dp = dP + r * BKB;
           const vf di = vset1(Di[g * T + i0 + r]);
           for (int64_t j = 0; j < nk; j += W) {
             int cnt = (int)imin(W, nk - j);
@@ -250,8 +253,8 @@ static void attention_bwd(const AttnArgs* a, int64_t b, int64_t hk) {
           }
         }
         // dQ_i += dS K_j;  dK_j += dS^T Q_i.
-        mm(nq, D, nk, P, BK, 1, kj, a->sk[2], 1, gqi, a->sgq[2], 1);
-        mm(nk, D, nq, P, 1, BK, qi, a->sq[2], 1, gk, a->sgk[2], 1);
+        mm(nq, D, nk, P, BKB, 1, kj, a->sk[2], 1, gqi, a->sgq[2], 1);
+        mm(nk, D, nq, P, 1, BKB, qi, a->sq[2], 1, gk, a->sgk[2], 1);
       }
     }
   }

@@ -7,6 +7,18 @@
 namespace lmkit {
 namespace LMKIT_NS {
 
+// The f16 scale at the start of a GGUF block, converted with F16C where available
+// (the scalar conversion costs more than the block's whole dot product).
+LMKIT_INLINE float blk_scale(const uint8_t* blk) {
+  uint16_t h;
+  memcpy(&h, blk, 2);
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+  return _cvtsh_ss(h);
+#else
+  return half_to_float(h);
+#endif
+}
+
 // dst[0:n] = f16 src[0:n] as f32.
 LMKIT_INLINE void f16_row_to_f32(const uint16_t* src, float* dst, int64_t n) {
   int64_t i = 0;
@@ -37,7 +49,7 @@ LMKIT_INLINE void bf16_row_to_f32(const uint16_t* src, float* dst, int64_t n) {
 
 // out[0:32] = the 32 values of one q8_0 block.
 LMKIT_INLINE void dequant_q8_0(const uint8_t* blk, float* out) {
-  float d = block_scale(blk);
+  float d = blk_scale(blk);
   const int8_t* q = (const int8_t*)(blk + 2);
 #if LMKIT_ISA == 1
   __m256 vd = _mm256_set1_ps(d);
@@ -58,7 +70,7 @@ LMKIT_INLINE void dequant_q8_0(const uint8_t* blk, float* out) {
 
 // out[0:32] = the 32 values of one q4_0 block (low nibbles first, then high).
 LMKIT_INLINE void dequant_q4_0(const uint8_t* blk, float* out) {
-  float d = block_scale(blk);
+  float d = blk_scale(blk);
   const uint8_t* q = blk + 2;
 #if LMKIT_ISA == 1 || LMKIT_ISA == 2
   __m128i bytes = _mm_loadu_si128((const __m128i*)q);

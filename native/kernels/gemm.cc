@@ -23,16 +23,16 @@
 namespace lmkit {
 namespace LMKIT_NS {
 
+// Block sizes: the B micro-panel (KC x NR) should sit in L1 next to the A
+// micro-panel, the A block (MC x KC) in L2, the B block (KC x NC) in L3.
+// AVX2 values were tuned on Zen 3 (32 KiB L1d, 512 KiB L2): KC 384 keeps the
+// 24 KiB B panel in L1 and halves the passes over C against KC 256.
 #if LMKIT_ISA == 2
 static const int MR = 12, NV = 2;
-static const int64_t KC = 256, MC = 144, NC = 3072;
+static const int64_t KC = 192, MC = 144, NC = 3072;
 #elif LMKIT_ISA == 1
 static const int MR = 6, NV = 2;
-#ifndef LMKIT_TUNE_KC
-static const int64_t KC = 256, MC = 144, NC = 3072;
-#else
-static const int64_t KC = LMKIT_TUNE_KC, MC = LMKIT_TUNE_MC, NC = LMKIT_TUNE_NC;
-#endif
+static const int64_t KC = 384, MC = 96, NC = 3072;
 #else
 static const int MR = 4, NV = 4;
 static const int64_t KC = 256, MC = 64, NC = 1024;
@@ -40,6 +40,29 @@ static const int64_t KC = 256, MC = 64, NC = 1024;
 static const int NR = NV * W;
 
 // ---------------------------------------------------------------- packing
+
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+// In-register transpose of an 8 x 8 block (rows r[0..7] become columns).
+LMKIT_INLINE void transpose8(__m256* r) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+#endif
 
 // Ap[panel p][k][MR] for rows ic..ic+mc, k in pc..pc+kc; rows past mc are zero.
 static void pack_a(const GemmArgs* g, int64_t ic, int64_t mc, int64_t pc, int64_t kc, float* Ap) {
@@ -55,7 +78,32 @@ static void pack_a(const GemmArgs* g, int64_t ic, int64_t mc, int64_t pc, int64_
         const float* s = src + k * sak;
         for (int i = 0; i < MR; i++) dst[k * MR + i] = s[i];
       }
-    } else {
+    }
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+    else if (sak == 1 && rows == MR) {
+      // Row-major A: 8 k values of each row, transposed 8 x 8 in registers
+      // (MR rows in groups of 8, zero-padded), stored k-major. Each 8-float
+      // store may run past its MR values; the next store (or the next panel,
+      // or the slack after the buffer) overwrites them, so stores go in order.
+      const int NG = (MR + 7) / 8;
+      int64_t k = 0;
+      for (; k + 8 <= kc; k += 8) {
+        __m256 t[NG][8];
+        for (int gi = 0; gi < NG; gi++) {
+          for (int r = 0; r < 8; r++) {
+            const int row = gi * 8 + r;
+            t[gi][r] = row < MR ? _mm256_loadu_ps(src + row * sam + k) : _mm256_setzero_ps();
+          }
+          transpose8(t[gi]);
+        }
+        for (int i = 0; i < 8; i++)
+          for (int gi = 0; gi < NG; gi++) _mm256_storeu_ps(dst + (k + i) * MR + gi * 8, t[gi][i]);
+      }
+      for (; k < kc; k++)
+        for (int i = 0; i < MR; i++) dst[k * MR + i] = src[i * sam + k];
+    }
+#endif
+    else {
       for (int i = 0; i < rows; i++) {
         const float* s = src + i * sam;
         if (sak == 1)
@@ -68,6 +116,24 @@ static void pack_a(const GemmArgs* g, int64_t ic, int64_t mc, int64_t pc, int64_
     }
   }
 }
+
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+// A whole panel of B = W^T (W rows contiguous, `rs` apart): 8 rows x 8 k at a
+// time are transposed in registers into the panel's k-major order.
+static void pack_b_rows(const float* w, int64_t rs, int64_t kc, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    for (int j0 = 0; j0 < NR; j0 += 8) {
+      __m256 r[8];
+      for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(w + (j0 + i) * rs + k);
+      transpose8(r);
+      for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (k + i) * NR + j0, r[i]);
+    }
+  }
+  for (; k < kc; k++)
+    for (int j = 0; j < NR; j++) dst[k * NR + j] = w[j * rs + k];
+}
+#endif
 
 // Writes column j of a panel from a contiguous run of kc values (a row of W^T).
 static inline void scatter_col(const float* v, int64_t kc, float* dst, int j) {
@@ -93,6 +159,12 @@ static void pack_b(const GemmArgs* g, int64_t pc, int64_t kc, int64_t jc, int64_
         }
         continue;
       }
+#if LMKIT_ISA == 1 || LMKIT_ISA == 2
+      if (sbk == 1 && cols == NR) {
+        pack_b_rows(B + pc + n * sbn, sbn, kc, dst);
+        continue;
+      }
+#endif
       for (int j = 0; j < cols; j++) {
         const float* s = B + pc * sbk + (n + j) * sbn;
         if (sbk == 1) {
@@ -209,7 +281,8 @@ void gemm_tile(const GemmArgs* g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   const int64_t nstep = even_step(n1 - n0, NC, NR);
   const int64_t nc_alloc = (nstep + NR - 1) / NR * NR, mc_alloc = (mstep + MR - 1) / MR * MR;
   float* Bp = (float*)pool_scratch(0, (size_t)(kstep * nc_alloc) * sizeof(float));
-  float* Ap = (float*)pool_scratch(1, (size_t)(kstep * mc_alloc) * sizeof(float));
+  // +16 floats: packing stores whole vectors past the last panel's end (pack_a).
+  float* Ap = (float*)pool_scratch(1, (size_t)(kstep * mc_alloc + 16) * sizeof(float));
 
   for (int64_t jc = n0; jc < n1; jc += nstep) {
     int64_t nc = imin(nstep, n1 - jc);

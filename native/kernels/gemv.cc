@@ -58,81 +58,214 @@ static void dot4_f32(const float* w, int64_t rs, const float* x, int64_t K, floa
   out[3] = vhsum(a3);
 }
 
-// Half-precision rows: converted in registers (F16C) or through a small buffer.
-static float dot_half(const uint16_t* w, const float* x, int64_t K, int bf16) {
-  float buf[256];
-  vf acc = vzero();
-  for (int64_t k0 = 0; k0 < K; k0 += 256) {
-    int64_t n = imin(256, K - k0);
-    if (bf16)
-      bf16_row_to_f32(w + k0, buf, n);
-    else
-      f16_row_to_f32(w + k0, buf, n);
-    int64_t k = 0;
-    for (; k + W <= n; k += W) acc = vfma(vload(buf + k), vload(x + k0 + k), acc);
-    if (k < n) acc = vfma(vloadn(buf + k, (int)(n - k)), vloadn(x + k0 + k, (int)(n - k)), acc);
-  }
-  return vhsum(acc);
-}
-
-// ---------------------------------------------------------------- quantized rows
-
+// Half-precision rows: R rows per pass, converted in registers (F16C, or a
+// shift for bf16), each row with its own accumulators; x is loaded once per step.
 #if LMKIT_ISA == 1 || LMKIT_ISA == 2
-// Sum of 32 int8 products of a signed x block and a signed w block, as 8 i32
-// lanes. maddubs needs an unsigned operand, so use |w| and x with w's sign.
-LMKIT_INLINE __m256i dot_i8x32(__m256i w, __m256i x) {
-  __m256i aw = _mm256_sign_epi8(w, w);
-  __m256i sx = _mm256_sign_epi8(x, w);
-  __m256i p16 = _mm256_maddubs_epi16(aw, sx);
-  return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+template <int BF16>
+LMKIT_INLINE __m256 half8(const uint16_t* p) {
+  __m128i h = _mm_loadu_si128((const __m128i*)p);
+  return BF16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) : _mm256_cvtph_ps(h);
 }
 
-// 32 q4_0 values of one block as int8 in [-8, 7]: low nibbles then high nibbles.
-LMKIT_INLINE __m256i unpack_q4(const uint8_t* q) {
-  __m128i b = _mm_loadu_si128((const __m128i*)q);
-  __m256i v = _mm256_set_m128i(_mm_srli_epi16(b, 4), b);
-  v = _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
-  return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
+// One accumulator per row (R independent FMA chains) keeps every value in a
+// register; the dtype is a template parameter so the loop has no branch.
+template <int R, int BF16>
+static void dot_half_t(const uint16_t* w, int64_t rs, const float* x, int64_t K, float* out) {
+  __m256 acc[R];
+  for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+  int64_t k = 0;
+  if (R == 1) {
+    // One row: four chains, so the FMA latency does not bound the stream.
+    __m256 b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+    for (; k + 32 <= K; k += 32) {
+      acc[0] = _mm256_fmadd_ps(half8<BF16>(w + k), _mm256_loadu_ps(x + k), acc[0]);
+      b1 = _mm256_fmadd_ps(half8<BF16>(w + k + 8), _mm256_loadu_ps(x + k + 8), b1);
+      b2 = _mm256_fmadd_ps(half8<BF16>(w + k + 16), _mm256_loadu_ps(x + k + 16), b2);
+      b3 = _mm256_fmadd_ps(half8<BF16>(w + k + 24), _mm256_loadu_ps(x + k + 24), b3);
+    }
+    acc[0] = _mm256_add_ps(_mm256_add_ps(acc[0], b1), _mm256_add_ps(b2, b3));
+  }
+  for (; k + 8 <= K; k += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + k);
+    for (int r = 0; r < R; r++) acc[r] = _mm256_fmadd_ps(half8<BF16>(w + r * rs + k), xv, acc[r]);
+  }
+  for (int r = 0; r < R; r++) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    float t = _mm_cvtss_f32(s);
+    for (int64_t j = k; j < K; j++) t += (BF16 ? bf16_to_float(w[r * rs + j]) : half_to_float(w[r * rs + j])) * x[j];
+    out[r] = t;
+  }
+}
+
+template <int R>
+static void dot_half_rows(const uint16_t* w, int64_t rs, const float* x, int64_t K, int bf16, float* out) {
+  if (bf16)
+    dot_half_t<R, 1>(w, rs, x, K, out);
+  else
+    dot_half_t<R, 0>(w, rs, x, K, out);
+}
+#else
+template <int R>
+static void dot_half_rows(const uint16_t* w, int64_t rs, const float* x, int64_t K, int bf16, float* out) {
+  float buf[256];
+  for (int r = 0; r < R; r++) {
+    float acc = 0.0f;
+    for (int64_t k0 = 0; k0 < K; k0 += 256) {
+      int64_t n = imin(256, K - k0);
+      if (bf16)
+        bf16_row_to_f32(w + r * rs + k0, buf, n);
+      else
+        f16_row_to_f32(w + r * rs + k0, buf, n);
+      for (int64_t k = 0; k < n; k++) acc += buf[k] * x[k0 + k];
+    }
+    out[r] = acc;
+  }
 }
 #endif
 
-// Dot of one quantized weight row (nb blocks) with x quantized to q8_0.
-static float dot_quant_row(const uint8_t* w, const uint8_t* xq, int64_t nb, int q4) {
-  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+// ---------------------------------------------------------------- quantized rows
+//
+// R rows at a time (R = 4 in the main loop): each activation block is loaded
+// once and feeds R independent accumulators, so neither the loads of x nor one
+// long FMA dependency chain limit the stream of weight bytes.
+
 #if LMKIT_ISA == 1 || LMKIT_ISA == 2
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t b = 0; b < nb; b++) {
-    const uint8_t* wblk = w + b * wb;
-    const uint8_t* xblk = xq + b * Q8_0_BYTES;
-    __m256i wv = q4 ? unpack_q4(wblk + 2) : _mm256_loadu_si256((const __m256i*)(wblk + 2));
-    __m256i xv = _mm256_loadu_si256((const __m256i*)(xblk + 2));
-    __m256 d = _mm256_set1_ps(block_scale(wblk) * block_scale(xblk));
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i8x32(wv, xv)), d, acc);
-  }
+// The 32 nibbles of a q4_0 block as unsigned bytes 0..15, low nibbles first.
+// The 16 bytes go to both halves of a register (one broadcast load); the upper
+// half is shifted right by 4 (per 64-bit lane), then both are masked.
+LMKIT_INLINE __m256i nibbles(const uint8_t* q) {
+  __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)q));
+  return _mm256_and_si256(_mm256_srlv_epi64(b, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0f));
+}
+
+LMKIT_INLINE float hsum8(__m256 acc) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
-#else
-  float acc = 0.0f;
+}
+
+// Integer dot products against q8_0 activations. q4_0: maddubs(nibble, x)
+// takes the unsigned nibbles as they are, and the -8 offset comes back as
+// -8 * sum(x) per block (xs, spread as -sum(x) over the 8 lanes). q8_0: the
+// sign trick (|w| against x carrying w's sign) makes maddubs's operand unsigned.
+template <int R>
+static void dot_q8act(const uint8_t* w, int64_t rs, const GemvArgs* g, int64_t nb, int q4, float* out) {
+  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[R];
+  for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; b++) {
-    const uint8_t* wblk = w + b * wb;
-    const uint8_t* xblk = xq + b * Q8_0_BYTES;
-    const int8_t* xs = (const int8_t*)(xblk + 2);
-    int32_t sum = 0;
-    if (q4) {
-      for (int j = 0; j < 16; j++) {
-        sum += ((int)(wblk[2 + j] & 0x0f) - 8) * xs[j];
-        sum += ((int)(wblk[2 + j] >> 4) - 8) * xs[j + 16];
+    const __m256i xv = _mm256_loadu_si256((const __m256i*)(g->xq + b * Q8_0_BYTES + 2));
+    const float dx = g->xd[b];
+    const __m256i corr = _mm256_set1_epi32(g->xs[b]);
+    for (int r = 0; r < R; r++) {
+      const uint8_t* blk = w + r * rs + b * wb;
+      __m256i p;
+      if (q4) {
+        p = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(nibbles(blk + 2), xv), ones), corr);
+      } else {
+        __m256i wv = _mm256_loadu_si256((const __m256i*)(blk + 2));
+        p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv)), ones);
       }
-    } else {
-      const int8_t* ws = (const int8_t*)(wblk + 2);
-      for (int j = 0; j < 32; j++) sum += ws[j] * xs[j];
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(blk_scale(blk) * dx), acc[r]);
     }
-    acc += (float)sum * (block_scale(wblk) * block_scale(xblk));
   }
-  return acc;
+  for (int r = 0; r < R; r++) out[r] = hsum8(acc[r]);
+}
+
+// f32 activations: each block dequantised in registers and multiplied in f32.
+template <int R>
+static void dot_f32act(const uint8_t* w, int64_t rs, const float* x, int64_t nb, int q4, float* out) {
+  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+  __m256 acc[R];
+  for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; b++) {
+    const float* xb = x + b * QK;
+    const __m256 x0 = _mm256_loadu_ps(xb), x1 = _mm256_loadu_ps(xb + 8), x2 = _mm256_loadu_ps(xb + 16),
+                 x3 = _mm256_loadu_ps(xb + 24);
+    for (int r = 0; r < R; r++) {
+      const uint8_t* blk = w + r * rs + b * wb;
+      __m256i wv = q4 ? _mm256_sub_epi8(nibbles(blk + 2), _mm256_set1_epi8(8)) : _mm256_loadu_si256((const __m256i*)(blk + 2));
+      __m128i lo = _mm256_castsi256_si128(wv), hi = _mm256_extracti128_si256(wv, 1);
+      __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), x0);
+      p = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), x1, p);
+      p = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), x2, p);
+      p = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), x3, p);
+      acc[r] = _mm256_fmadd_ps(p, _mm256_set1_ps(blk_scale(blk)), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; r++) out[r] = hsum8(acc[r]);
+}
+#else
+// Portable reference: the same sums, one element at a time.
+template <int R>
+static void dot_q8act(const uint8_t* w, int64_t rs, const GemvArgs* g, int64_t nb, int q4, float* out) {
+  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+  for (int r = 0; r < R; r++) {
+    float acc = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+      const uint8_t* blk = w + r * rs + b * wb;
+      const int8_t* xs = (const int8_t*)(g->xq + b * Q8_0_BYTES + 2);
+      int32_t sum = 0;
+      for (int j = 0; j < 16; j++) {
+        if (q4) {
+          sum += ((int)(blk[2 + j] & 0x0f) - 8) * xs[j] + ((int)(blk[2 + j] >> 4) - 8) * xs[j + 16];
+        } else {
+          sum += (int)((const int8_t*)(blk + 2))[j] * xs[j] + (int)((const int8_t*)(blk + 2))[j + 16] * xs[j + 16];
+        }
+      }
+      acc += (float)sum * (blk_scale(blk) * g->xd[b]);
+    }
+    out[r] = acc;
+  }
+}
+
+template <int R>
+static void dot_f32act(const uint8_t* w, int64_t rs, const float* x, int64_t nb, int q4, float* out) {
+  const int wb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+  float buf[QK];
+  for (int r = 0; r < R; r++) {
+    float acc = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+      const uint8_t* blk = w + r * rs + b * wb;
+      if (q4)
+        dequant_q4_0(blk, buf);
+      else
+        dequant_q8_0(blk, buf);
+      for (int j = 0; j < QK; j++) acc += buf[j] * x[b * QK + j];
+    }
+    out[r] = acc;
+  }
+}
 #endif
+
+static void gemv_quant(const GemvArgs* g, int64_t n0, int64_t n1) {
+  const uint8_t* Wt = (const uint8_t*)g->W;
+  const int64_t rs = g->row_stride, nb = g->K / QK;
+  const int q4 = g->btype == B_Q4_0;
+  float r[4];
+  int64_t n = n0;
+  for (; n < n1; n += 4) {
+    const int cnt = (int)imin(4, n1 - n);
+    const uint8_t* w = Wt + n * rs;
+    if (cnt == 4) {
+      if (g->xq)
+        dot_q8act<4>(w, rs, g, nb, q4, r);
+      else
+        dot_f32act<4>(w, rs, g->x, nb, q4, r);
+    } else {
+      for (int i = 0; i < cnt; i++) {
+        if (g->xq)
+          dot_q8act<1>(w + i * rs, rs, g, nb, q4, r + i);
+        else
+          dot_f32act<1>(w + i * rs, rs, g->x, nb, q4, r + i);
+      }
+    }
+    for (int i = 0; i < cnt; i++) g->y[n + i] = g->beta ? g->y[n + i] + r[i] : r[i];
+  }
 }
 
 static void gemv_rows(const GemvArgs* g, int64_t n0, int64_t n1) {
@@ -153,17 +286,23 @@ static void gemv_rows(const GemvArgs* g, int64_t n0, int64_t n1) {
     }
   } else if (g->btype == B_F16 || g->btype == B_BF16) {
     const uint16_t* Wt = (const uint16_t*)g->W;
-    for (; n < n1; n++) {
-      float r = dot_half(Wt + n * g->row_stride, g->x, K, g->btype == B_BF16);
-      y[n] = g->beta ? y[n] + r : r;
+    const int64_t rs = g->row_stride;
+    const int bf16 = g->btype == B_BF16;
+    float r[8];
+    // Long rows: 8 rows per pass (8 streams in flight, x loaded once per step).
+    // Short rows (K up to ~1K) end before the prefetcher has ramped up on 8
+    // separate streams, so they go one at a time: one long sequential stream.
+    const int per = K > 1024 ? 8 : 1;
+    for (; n < n1; n += per) {
+      const int cnt = (int)imin(per, n1 - n);
+      if (cnt == 8)
+        dot_half_rows<8>(Wt + n * rs, rs, g->x, K, bf16, r);
+      else
+        for (int i = 0; i < cnt; i++) dot_half_rows<1>(Wt + (n + i) * rs, rs, g->x, K, bf16, r + i);
+      for (int i = 0; i < cnt; i++) y[n + i] = g->beta ? y[n + i] + r[i] : r[i];
     }
   } else {
-    const uint8_t* Wt = (const uint8_t*)g->W;
-    const int q4 = g->btype == B_Q4_0;
-    for (; n < n1; n++) {
-      float r = dot_quant_row(Wt + n * g->row_stride, g->xq, K / QK, q4);
-      y[n] = g->beta ? y[n] + r : r;
-    }
+    gemv_quant(g, n0, n1);
   }
 }
 
@@ -201,21 +340,37 @@ static void gemv_cols(int64_t K, const float* x, int64_t sx, const float* B, int
   }
 }
 
-// Quantises one f32 row to q8_0 blocks (d = max|x| / 127, q = round(x / d)),
-// the activation format the quantized dot products take.
-static void quantize_row_q8_0(const float* x, uint8_t* out, int64_t K) {
+// Quantises one f32 row to q8_0 blocks exactly as quantize_row_q8_0_ref
+// (d = amax / 127 in f32, q = round-half-away(x * (1/d)), d stored as f16), plus
+// each block's f16-rounded scale as f32 and the sum of its quantized values.
+static void quantize_row_q8_0(const float* x, uint8_t* out, float* xd, int32_t* xs, int64_t K) {
   for (int64_t b = 0; b < K / QK; b++) {
     const float* xb = x + b * QK;
     uint8_t* ob = out + b * Q8_0_BYTES;
     vf m = vzero();
     for (int i = 0; i < QK; i += W) m = vmaxf(m, vabs(vload(xb + i)));
-    float amax = vhmax(m);
-    float d = amax / 127.0f;
-    float id = d != 0.0f ? 1.0f / d : 0.0f;
-    uint16_t h = float_to_half(d);
+    const float d = vhmax(m) / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const uint16_t h = float_to_half(d);
     memcpy(ob, &h, 2);
     int8_t* q = (int8_t*)(ob + 2);
-    for (int i = 0; i < QK; i++) q[i] = (int8_t)nearbyintf(xb[i] * id);
+    // Round half away from zero, exactly: t = trunc(v), then step away from zero
+    // when |v - t| >= 0.5 (v - t is exact, unlike v + 0.5).
+    float r[QK];
+    const vf vid = vset1(id), half = vset1(0.5f);
+    for (int i = 0; i < QK; i += W) {
+      vf v = vmul(vload(xb + i), vid);
+      vf t = vtrunc(v);
+      vf step = vselect(vlt(v, vzero()), vset1(-1.0f), vset1(1.0f));
+      vstore(r + i, vselect(vge(vabs(vsub(v, t)), half), vadd(t, step), t));
+    }
+    int32_t sum = 0;
+    for (int i = 0; i < QK; i++) {
+      q[i] = (int8_t)(int32_t)r[i];
+      sum += q[i];
+    }
+    if (xd) xd[b] = half_to_float(h);
+    if (xs) xs[b] = sum;
   }
 }
 

@@ -70,7 +70,26 @@ static double sum_squares(int64_t n, const float* x, int64_t sx) {
   return (a0 + a1) + (a2 + a3);
 }
 
+// Plain f32 sum, the read-bandwidth reference of the matvec benchmark: four
+// quarters of the range are read in lockstep (four streams, as the matvec
+// kernels read four rows), each into its own accumulators.
+static double sum_f32(int64_t n, const float* x) {
+  const int64_t q = n / (4 * W) * W;  // quarter length, a multiple of W
+  const float *p0 = x, *p1 = x + q, *p2 = x + 2 * q, *p3 = x + 3 * q;
+  vf a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+  for (int64_t i = 0; i < q; i += W) {
+    a0 = vadd(a0, vload(p0 + i));
+    a1 = vadd(a1, vload(p1 + i));
+    a2 = vadd(a2, vload(p2 + i));
+    a3 = vadd(a3, vload(p3 + i));
+  }
+  double s = vhsum(vadd(vadd(a0, a1), vadd(a2, a3)));
+  for (int64_t i = 4 * q; i < n; i++) s += x[i];
+  return s;
+}
+
 void fill_reduce(KernelTable* t) {
+  t->sum_f32 = sum_f32;
   t->reduce_row = reduce_row;
   t->reduce_acc = reduce_acc;
   t->sum_squares = sum_squares;

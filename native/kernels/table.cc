@@ -7,6 +7,7 @@ namespace LMKIT_NS {
 
 void fill_gemm(KernelTable* t);
 void fill_gemv(KernelTable* t);
+void fill_gemv_x8(KernelTable* t);
 void fill_elementwise(KernelTable* t);
 void fill_convert(KernelTable* t);
 void fill_reduce(KernelTable* t);
@@ -26,6 +27,7 @@ static KernelTable make() {
 #endif
   fill_gemm(&t);
   fill_gemv(&t);
+  fill_gemv_x8(&t);
   fill_elementwise(&t);
   fill_convert(&t);
   fill_reduce(&t);

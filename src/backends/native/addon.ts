@@ -2,9 +2,9 @@
  * Loading the N-API addon (build/Release/lmkit_native.node, built from native/
  * by `npm install`) and the shape of what it exports.
  *
- * Calling convention: typed arrays travel as arguments; everything else (thread
- * count, instruction set, scalars, and each view's rank, offset, shape and
- * strides) goes through one Float64Array registered once with setArgs and
+ * Calling convention: the ArrayBuffers behind the views' typed arrays travel as
+ * arguments; everything else (thread count, instruction set, scalars, and each
+ * view's rank, element kind, typed-array position, offset, shape and strides) goes through one Float64Array registered once with setArgs and
  * filled before every call (see ./args.ts and native/call.h). This keeps a
  * kernel call to a few hundred nanoseconds of overhead.
  */
@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { UnsupportedError } from '../../errors.js';
 
-type TA = TypedArray;
+/** Kernels take the ArrayBuffer behind each typed array, or the typed array when that is shared (see args.ts). */
+type TA = ArrayBufferLike | TypedArray;
 
 /** What the addon exports. Kernel functions read their other arguments from the args buffer. */
 export interface RawAddon {
@@ -22,7 +23,10 @@ export interface RawAddon {
   isaSupported(isa: string): boolean;
 
   matmul(a: TA, b: TA, out: TA): void;
-  linear(x: TA, w: TA, bias: TA | null, out: TA): void;
+  /** x8: the weights in the repacked decode layout (repackQuant), or null. */
+  linear(x: TA, w: TA, bias: TA | null, out: TA, x8: ArrayBuffer | null): void;
+  /** The q8_0 / q4_0 matrix described in the args buffer, repacked for decode (8-row groups), on huge pages. */
+  repackQuant(w: TA): ArrayBuffer;
   unary(x: TA, out: TA): void;
   unaryGrad(x: TA, g: TA, out: TA): void;
   binary(a: TA, b: TA, out: TA): void;
@@ -52,7 +56,9 @@ export interface RawAddon {
   gatherAxis(x: TA, idx: TA, other: TA): number | undefined;
 
   /** Bench only: OpenBLAS's cblas_sgemm through dlopen; false when OpenBLAS is not installed. */
-  openblasSgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, threads: number, transB: boolean): boolean;
+  openblasSgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, threads: number, transA: boolean, transB: boolean): boolean;
+  /** Bench only: sums the buffer as f32 over `threads` threads (the read-bandwidth reference). */
+  readSum(buffer: ArrayBuffer, threads: number): number;
   /** A zeroed, 2 MiB-aligned external ArrayBuffer; with `huge` its pages are madvise(MADV_HUGEPAGE)d. */
   allocHuge(bytes: number, huge: boolean): ArrayBuffer;
 }

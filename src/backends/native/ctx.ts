@@ -14,17 +14,24 @@ export interface NativeCtx {
   readonly args: ArgBuffer;
   readonly threads: number;
   readonly isa: Isa;
+  /** Decode-sized products with quantized weights quantize the activations to q8_0 (integer dot products). */
+  readonly q8Activations: boolean;
+  /** Decode-sized products use a repacked copy of quantized weights (made on first use). */
+  readonly repackQuantized: boolean;
   /** Starts a call (threads and ISA written) and returns the buffer to add scalars and views to. */
   begin(): ArgBuffer;
 }
 
-export function makeCtx(addon: RawAddon, args: ArgBuffer, threads: number, isa: Isa): NativeCtx {
+export function makeCtx(addon: RawAddon, args: ArgBuffer, threads: number, isa: Isa, q8Activations: boolean, repackQuantized: boolean): NativeCtx {
   const id = ISA_ID[isa];
-  return { addon, args, threads, isa, begin: () => args.start(threads, id) };
+  return { addon, args, threads, isa, q8Activations, repackQuantized, begin: () => args.start(threads, id) };
 }
 
-/** True when every given view is f32 (nulls are ignored) and within the native rank limit. */
-export function allF32(...views: (View | null | undefined)[]): boolean {
-  for (const v of views) if (v && (v.dtype !== 'f32' || v.shape.length > MAX_DIMS)) return false;
-  return true;
+function f32(v: View | null | undefined): boolean {
+  return !v || (v.dtype === 'f32' && v.shape.length <= MAX_DIMS);
+}
+
+/** True when every given view is f32 (null and undefined are ignored) and within the native rank limit. */
+export function allF32(a: View | null | undefined, b?: View | null, c?: View | null, d?: View | null, ...rest: (View | null)[]): boolean {
+  return f32(a) && f32(b) && f32(c) && f32(d) && (rest.length === 0 || rest.every(f32));
 }

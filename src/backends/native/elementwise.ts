@@ -7,6 +7,7 @@ import type { ActivationOp, Backend, BinaryOp, UnaryOp, View } from '../backend.
 import type { DType } from '../../tensor/dtype.js';
 import * as js from '../js/kernels.js';
 import { MAX_DIMS } from './args.js';
+import { bufferOf } from './args.js';
 import { allF32, type NativeCtx } from './ctx.js';
 
 const UNARY: Record<UnaryOp, number> = {
@@ -31,22 +32,22 @@ export function elementwiseKernels(c: NativeCtx): Pick<Backend, 'unary' | 'unary
     unary(op: UnaryOp, x: View, out: View): void {
       if (!allF32(x, out)) return js.unary(op, x, out);
       c.begin().num(UNARY[op]).view(x).view(out);
-      a.unary(x.data, out.data);
+      a.unary(bufferOf(x), bufferOf(out));
     },
     unaryGrad(op: ActivationOp, x: View, g: View, out: View): void {
       if (!allF32(x, g, out)) return js.unaryGrad(op, x, g, out);
       c.begin().num(UNARY[op]).view(x).view(g).view(out);
-      a.unaryGrad(x.data, g.data, out.data);
+      a.unaryGrad(bufferOf(x), bufferOf(g), bufferOf(out));
     },
     binary(op: BinaryOp, x: View, y: View, out: View): void {
       if (!allF32(x, y, out)) return js.binary(op, x, y, out);
       c.begin().num(BINARY[op]).view(x).view(y).view(out);
-      a.binary(x.data, y.data, out.data);
+      a.binary(bufferOf(x), bufferOf(y), bufferOf(out));
     },
     where(cond: View, x: View, y: View, out: View): void {
       if (!allF32(cond, x, y, out)) return js.where(cond, x, y, out);
       c.begin().view(cond).view(x).view(y).view(out);
-      a.where(cond.data, x.data, y.data, out.data);
+      a.where(bufferOf(cond), bufferOf(x), bufferOf(y), bufferOf(out));
     },
     copy(src: View, dst: View): void {
       const st = ELEM[src.dtype];
@@ -57,16 +58,16 @@ export function elementwiseKernels(c: NativeCtx): Pick<Backend, 'unary' | 'unary
         dt !== undefined &&
         dt < 100 &&
         rankOk(src, dst) &&
-        (!quant || (dst.dtype === 'f32' && src.offset % 32 === 0 && isDense(dst)));
+        (!quant || (dst.dtype === 'f32' && isDense(dst)));
       if (!ok) return js.copy(src, dst);
       c.begin().num(st).num(dt).view(src).view(dst);
-      a.copy(src.data, dst.data);
+      a.copy(bufferOf(src), bufferOf(dst));
     },
     fill(dst: View, value: number): void {
       const dt = ELEM[dst.dtype];
       if (dt === undefined || dt >= 100 || !rankOk(dst)) return js.fill(dst, value);
       c.begin().num(dt).num(value).view(dst);
-      a.fill(dst.data);
+      a.fill(bufferOf(dst));
     },
   };
 }

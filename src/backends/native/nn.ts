@@ -6,6 +6,7 @@
 import type { AdamWOptions, AttentionOptions, Backend, CrossEntropyOptions, SgdOptions, View } from '../backend.js';
 import { IndexRangeError } from '../../errors.js';
 import * as js from '../js/kernels.js';
+import { bufferOf } from './args.js';
 import { allF32, type NativeCtx } from './ctx.js';
 import { isDense } from './elementwise.js';
 
@@ -49,8 +50,8 @@ export function nnKernels(c: NativeCtx): NnKernels {
     const b = c.begin().num(kind).view(x);
     if (g) b.view(g);
     b.view(out);
-    if (g) a.softmax(x.data, g.data, out.data);
-    else a.softmax(x.data, out.data);
+    if (g) a.softmax(bufferOf(x), bufferOf(g), bufferOf(out));
+    else a.softmax(bufferOf(x), bufferOf(out));
   };
   return {
     softmax(x, out) {
@@ -72,31 +73,31 @@ export function nnKernels(c: NativeCtx): NnKernels {
     layerNorm(x, w, b, eps, out, mean, rstd) {
       if (!allF32(x, w, b, out, mean, rstd) || !oneD(w) || !oneD(b)) return js.layerNorm(x, w, b, eps, out, mean, rstd);
       c.begin().num(0).num(eps).view(x).view(w).view(b).view(out).view(mean).view(rstd);
-      a.norm(x.data, w?.data ?? null, b?.data ?? null, out.data, mean.data, rstd.data);
+      a.norm(bufferOf(x), w ? bufferOf(w) : null, b ? bufferOf(b) : null, bufferOf(out), bufferOf(mean), bufferOf(rstd));
     },
     layerNormBackward(gy, x, w, mean, rstd, gx, gw, gb) {
       if (!allF32(gy, x, w, mean, rstd, gx, gw, gb) || !oneD(w) || !oneD(gw) || !oneD(gb)) {
         return js.layerNormBackward(gy, x, w, mean, rstd, gx, gw, gb);
       }
       c.begin().num(0).view(gy).view(x).view(w).view(mean).view(rstd).view(gx).view(gw).view(gb);
-      a.normBackward(gy.data, x.data, w?.data ?? null, mean.data, rstd.data, gx.data, gw?.data ?? null, gb?.data ?? null);
+      a.normBackward(bufferOf(gy), bufferOf(x), w ? bufferOf(w) : null, bufferOf(mean), bufferOf(rstd), bufferOf(gx), gw ? bufferOf(gw) : null, gb ? bufferOf(gb) : null);
     },
     rmsNorm(x, w, eps, out, rstd) {
       if (!allF32(x, w, out, rstd) || !oneD(w)) return js.rmsNorm(x, w, eps, out, rstd);
       c.begin().num(1).num(eps).view(x).view(w).view(out).view(rstd);
-      a.norm(x.data, w?.data ?? null, out.data, rstd.data);
+      a.norm(bufferOf(x), w ? bufferOf(w) : null, bufferOf(out), bufferOf(rstd));
     },
     rmsNormBackward(gy, x, w, rstd, gx, gw) {
       if (!allF32(gy, x, w, rstd, gx, gw) || !oneD(w) || !oneD(gw)) return js.rmsNormBackward(gy, x, w, rstd, gx, gw);
       c.begin().num(1).view(gy).view(x).view(w).view(rstd).view(gx).view(gw);
-      a.normBackward(gy.data, x.data, w?.data ?? null, rstd.data, gx.data, gw?.data ?? null);
+      a.normBackward(bufferOf(gy), bufferOf(x), w ? bufferOf(w) : null, bufferOf(rstd), bufferOf(gx), gw ? bufferOf(gw) : null);
     },
     rope(x, cos, sin, inverse, out) {
       if (!allF32(x, cos, sin, out) || x.shape.length !== 4 || cos.shape.length !== 3 || sin.shape.length !== 3) {
         return js.rope(x, cos, sin, inverse, out);
       }
       c.begin().num(inverse ? 1 : 0).view(x).view(cos).view(sin).view(out);
-      a.rope(x.data, cos.data, sin.data, out.data);
+      a.rope(bufferOf(x), bufferOf(cos), bufferOf(sin), bufferOf(out));
     },
     attention(q, k, v, out, lse, opts: AttentionOptions) {
       const mask = opts.mask ?? null;
@@ -113,7 +114,7 @@ export function nnKernels(c: NativeCtx): NnKernels {
         .view(unitLast(out))
         .view(lse)
         .view(mask);
-      a.attention(q.data, k.data, v.data, out.data, lse ? lse.data : null, mask ? mask.data : null);
+      a.attention(bufferOf(q), bufferOf(k), bufferOf(v), bufferOf(out), lse ? bufferOf(lse) : null, mask ? bufferOf(mask) : null);
     },
     attentionBackward(q, k, v, out, lse, gout, gq, gk, gv, opts: AttentionOptions) {
       const mask = opts.mask ?? null;
@@ -129,12 +130,12 @@ export function nnKernels(c: NativeCtx): NnKernels {
       b.view(lse);
       for (const h of heads.slice(4)) b.view(unitLast(h));
       b.view(mask);
-      a.attentionBackward(q.data, k.data, v.data, out.data, lse.data, gout.data, gq.data, gk.data, gv.data, mask ? mask.data : null);
+      a.attentionBackward(bufferOf(q), bufferOf(k), bufferOf(v), bufferOf(out), bufferOf(lse), bufferOf(gout), bufferOf(gq), bufferOf(gk), bufferOf(gv), mask ? bufferOf(mask) : null);
     },
     crossEntropy(logits, targets, losses, lse, opts: CrossEntropyOptions) {
       if (!allF32(logits, losses, lse) || targets.dtype !== 'i32') return js.crossEntropy(logits, targets, losses, lse, opts);
       c.begin().num(opts.ignoreIndex).num(opts.labelSmoothing).view(logits).view(targets).view(losses).view(lse);
-      const bad = a.crossEntropy(logits.data, targets.data, losses.data, lse.data);
+      const bad = a.crossEntropy(bufferOf(logits), bufferOf(targets), bufferOf(losses), bufferOf(lse));
       if (bad >= 0) {
         const V = logits.shape[logits.shape.length - 1]!;
         const t = readI32(targets, bad);
@@ -146,22 +147,22 @@ export function nnKernels(c: NativeCtx): NnKernels {
         return js.crossEntropyBackward(logits, targets, lse, gloss, glogits, opts);
       }
       c.begin().num(opts.ignoreIndex).num(opts.labelSmoothing).view(logits).view(targets).view(lse).view(gloss).view(glogits);
-      a.crossEntropyBackward(logits.data, targets.data, lse.data, gloss.data, glogits.data);
+      a.crossEntropyBackward(bufferOf(logits), bufferOf(targets), bufferOf(lse), bufferOf(gloss), bufferOf(glogits));
     },
     dropout(x, p, seed, out) {
       if (!allF32(x, out)) return js.dropout(x, p, seed, out);
       c.begin().num(p).num(seed >>> 0).view(x).view(out);
-      a.dropout(x.data, out.data);
+      a.dropout(bufferOf(x), bufferOf(out));
     },
     adamw(param, grad, m, v, o: AdamWOptions) {
       if (!allF32(param, grad, m, v) || ![param, grad, m, v].every(isDense)) return js.adamw(param, grad, m, v, o);
       c.begin().num(o.lr).num(o.beta1).num(o.beta2).num(o.eps).num(o.weightDecay).num(o.step).view(param).view(grad).view(m).view(v);
-      a.adamw(param.data, grad.data, m.data, v.data);
+      a.adamw(bufferOf(param), bufferOf(grad), bufferOf(m), bufferOf(v));
     },
     sgd(param, grad, buf, o: SgdOptions) {
       if (!allF32(param, grad, buf) || ![param, grad, ...(buf ? [buf] : [])].every(isDense)) return js.sgd(param, grad, buf, o);
       c.begin().num(o.lr).num(o.momentum).num(o.dampening).num(o.weightDecay).num(o.nesterov ? 1 : 0).view(param).view(grad).view(buf);
-      a.sgd(param.data, grad.data, buf ? buf.data : null);
+      a.sgd(bufferOf(param), bufferOf(grad), buf ? bufferOf(buf) : null);
     },
   };
 }

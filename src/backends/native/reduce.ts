@@ -3,6 +3,7 @@
  */
 import type { Backend, ReduceOp, View } from '../backend.js';
 import * as js from '../js/kernels.js';
+import { bufferOf } from './args.js';
 import { allF32, type NativeCtx } from './ctx.js';
 import { MAX_DIMS } from './args.js';
 
@@ -16,27 +17,27 @@ export function reduceKernels(c: NativeCtx): Pick<Backend, 'reduce' | 'argReduce
       const b = c.begin().num(REDUCE[op]).num(axes.length);
       for (const ax of axes) b.num(ax);
       b.view(x).view(out);
-      a.reduce(x.data, out.data);
+      a.reduce(bufferOf(x), bufferOf(out));
     },
     argReduce(op: 'argmax' | 'argmin', x: View, axis: number, out: View): void {
       if (!allF32(x) || out.dtype !== 'i32' || out.shape.length > MAX_DIMS) return js.argReduce(op, x, axis, out);
       c.begin().num(op === 'argmin' ? 1 : 0).num(axis).view(x).view(out);
-      a.argReduce(x.data, out.data);
+      a.argReduce(bufferOf(x), bufferOf(out));
     },
     cumsum(x: View, axis: number, reverse: boolean, out: View): void {
       if (!allF32(x, out)) return js.cumsum(x, axis, reverse, out);
       c.begin().num(axis).num(reverse ? 1 : 0).view(x).view(out);
-      a.cumsum(x.data, out.data);
+      a.cumsum(bufferOf(x), bufferOf(out));
     },
     topk(x: View, k: number, values: View, indices: View): void {
       if (!allF32(x, values) || indices.dtype !== 'i32') return js.topk(x, k, values, indices);
       c.begin().num(k).view(x).view(values).view(indices);
-      a.topk(x.data, values.data, indices.data);
+      a.topk(bufferOf(x), bufferOf(values), bufferOf(indices));
     },
     sumSquares(x: View): number {
       if (!allF32(x)) return js.sumSquares(x);
       c.begin().view(x);
-      return a.sumSquares(x.data);
+      return a.sumSquares(bufferOf(x));
     },
   };
 }
