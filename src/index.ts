@@ -4,7 +4,16 @@
  * @module
  */
 export * from './errors.js';
+export {
+  createRuntime, Runtime, Tensor, backward, grad, defineOp, Rng, ops,
+  DTYPES, isQuantized, f16ToF32, f32ToF16, bf16ToF32, f32ToBf16,
+  type RuntimeOptions, type TensorOptions, type NestedArray, type TensorLike, type VjpContext, type OpSpec,
+  type DType, type FloatDType, type QuantDType, type TypedArray,
+} from './tensor/index.js';
+export { createBackend, createJsBackend, type Backend, type BackendKind, type BackendChoice, type View } from './backends/index.js';
 export * from './io/index.js';
+export * from './nn/index.js';
+export * from './models/index.js';
 export * from './tokenizers/index.js';
 export {
   writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
@@ -25,3 +34,6 @@ export {
   type ShardSet, type Batch, type SamplerState, type SamplerOptions,
 } from './data/index.js';
 export * from './train/index.js';
+export * from './models/gguf/index.js';
+export { convertModel, outputFormat, type ConvertOptions, type ConvertResult, type ConvertDType } from './models/convert.js';
+export { loadNativeBackend, nativeIsas, type NativeBackend, type NativeOptions, type Isa } from './backends/native/index.js';
