@@ -5,6 +5,7 @@
  */
 export * from './errors.js';
 export * from './io/index.js';
+export * from './tokenizers/index.js';
 export {
   writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,
   buildPrompt, renderTrainingText, renderChatML, renderGenerationPrompt, promptMessages,
@@ -21,7 +22,14 @@ export {
   generate, generateBatch, stream, beamSearch, Scheduler, QueueFullError,
   logLikelihood, logLikelihoods, promptLogprobs, perplexity, compileSchema,
   type GenerateOptions, type GenerateResult, type StreamPiece, type FinishReason, type SamplingOptions,
-  type ResponseFormat, type TextTokenizer, type TokenLogprob, type BeamOptions, type BeamResult,
+  type ResponseFormat, type TextTokenizer as GenerationTokenizer, type TokenLogprob, type BeamOptions, type BeamResult,
   type SchedulerOptions, type SchedulerRequest, type SchedulerEvent, type RequestHandle,
   type LogLikelihood, type Perplexity,
 } from './generate/index.js';
+export {
+  ByteTokenizer, readDocuments, detectFormat, resolveInputs, prepareShards, openShards, TokenSplit, BatchSampler, evalBatches,
+  TokenShard, ShardWriter, bytesPerToken, checkTokenizer, manifestMatches, readManifest as readShardManifest,
+  type TextTokenizer, type DocPiece, type DocSplit, type SourceFormat, type SourceOptions, type ShardManifest, type PrepareOptions,
+  type ShardSet, type Batch, type SamplerState, type SamplerOptions,
+} from './data/index.js';
+export * from './train/index.js';

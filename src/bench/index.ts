@@ -16,5 +16,13 @@ export interface BenchEntry {
 }
 
 export const benches: Record<string, BenchEntry> = {
+  train: {
+    summary: 'training step tokens/s and peak RSS of GPT-2-style models: lmkit vs PyTorch; --config data: tokenizing MB/s',
+    load: async () => (await import('./train.js')).default,
+  },
   load: { summary: 'load a model file: lmkit positional reads vs readFileSync, time and peak RSS', load: async () => (await import('./load.js')).default },
+  tokenize: {
+    summary: 'cl100k/o200k encode MB/s: lmkit vs js-tiktoken and gpt-tokenizer',
+    load: async () => (await import('./tokenize.js')).default,
+  },
 };

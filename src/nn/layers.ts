@@ -11,6 +11,18 @@ import { Module, param } from './module.js';
 export interface InitOptions {
   /** Standard deviation of the normal init (GPT-2 uses 0.02). */
   readonly std?: number;
+  /**
+   * 'empty' skips the random draw and allocates zeroed memory outside the pool,
+   * for weights that a loader overwrites (V8 maps large zeroed buffers lazily,
+   * so memory nobody writes to is never resident).
+   */
+  readonly init?: 'normal' | 'empty';
+}
+
+/** A (rows, cols) weight: normal(0, std) samples, or empty memory for a loader to fill. */
+export function initWeight(rt: Runtime, shape: readonly number[], opts: InitOptions = {}): Tensor {
+  if (opts.init === 'empty') return rt.fromArray(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, 'f32');
+  return rt.randn(shape, { std: opts.std ?? 0.02 });
 }
 
 /** y = x W^T + b. The weight may be stored in f16, bf16 or a quantized type for inference. */
@@ -19,7 +31,7 @@ export class Linear extends Module {
   bias: Tensor | null;
   constructor(rt: Runtime, readonly inFeatures: number, readonly outFeatures: number, opts: InitOptions & { bias?: boolean } = {}) {
     super();
-    this.weight = param(rt.randn([outFeatures, inFeatures], { std: opts.std ?? 0.02 }));
+    this.weight = param(initWeight(rt, [outFeatures, inFeatures], opts));
     this.bias = opts.bias === false ? null : param(rt.zeros([outFeatures]));
   }
   forward(x: Tensor): Tensor {
@@ -31,7 +43,7 @@ export class Embedding extends Module {
   weight: Tensor;
   constructor(rt: Runtime, readonly numEmbeddings: number, readonly dim: number, opts: InitOptions = {}) {
     super();
-    this.weight = param(rt.randn([numEmbeddings, dim], { std: opts.std ?? 0.02 }));
+    this.weight = param(initWeight(rt, [numEmbeddings, dim], opts));
   }
   forward(ids: Tensor): Tensor {
     return embedding(this.weight, ids);

@@ -108,6 +108,25 @@ export abstract class Module {
     return cur;
   }
 
+  /**
+   * Replaces the parameter at a dotted path (`layers.0.mlp.up_proj.weight`)
+   * with `t`, which becomes a parameter; the old tensor is disposed. Loaders use
+   * this to install weights in their stored dtype (f16, bf16, quantized).
+   */
+  setParameter(path: string, t: Tensor, trainable = true): void {
+    const parts = path.split('.');
+    const last = parts.pop()!;
+    const owner = parts.length ? this.getModule(parts.join('.')) : this;
+    const slot = owner as unknown as Record<string, unknown>;
+    const old = slot[last];
+    if (!(old instanceof Tensor) || !isParam(old)) throw new NotFoundError('setParameter', `no parameter at '${path}'`);
+    if (old.shape.join() !== t.shape.join()) {
+      throw new InvalidArgumentError('setParameter', path, `shape [${t.shape}] differs from the parameter's [${old.shape}]`);
+    }
+    slot[last] = param(t, trainable);
+    if (old !== t) old.dispose();
+  }
+
   /** Parameters by name as plain tensors (shared memory), for saving. */
   stateDict(): Map<string, Tensor> {
     return new Map(this.namedParameters());

@@ -22,6 +22,7 @@ export function createRuntime(opts: RuntimeOptions = {}): Runtime {
 export { Runtime, type TensorOptions, type NestedArray } from './runtime.js';
 export { Tensor, type TensorLike } from './tensor.js';
 export { backward, grad, defineOp, type VjpContext, type OpSpec } from './autograd.js';
+export { checkpoint } from './checkpoint.js';
 export { Rng } from './rng.js';
 export * from './dtype.js';
 export * as ops from './ops/index.js';

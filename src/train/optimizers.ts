@@ -97,11 +97,16 @@ export class AdamW implements Optimizer {
     for (const p of this.all()) p.zeroGrad();
   }
 
-  state(): OptimizerState {
+  /**
+   * The moments and step count. With `copy: false` the buffers are the live
+   * ones (no extra memory; read them before the next step), as checkpoint writing does.
+   */
+  state(opts: { copy?: boolean } = {}): OptimizerState {
+    const take = (t: Tensor) => (opts.copy === false ? t.data : t.data.slice()) as Float32Array;
     return {
       kind: 'adamw',
       step: this.t,
-      buffers: this.m.map((m, i) => ({ m: m.data.slice() as Float32Array, v: this.v[i]!.data.slice() as Float32Array })),
+      buffers: this.m.map((m, i) => ({ m: take(m), v: take(this.v[i]!) })),
     };
   }
 

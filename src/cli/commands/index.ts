@@ -7,5 +7,12 @@ import type { Command } from '../command.js';
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
   corpus: () => import('./corpus.js'),
+  data: () => import('./data.js'),
+  estimate: () => import('./estimate.js'),
+  eval: () => import('./eval.js'),
   inspect: () => import('./inspect.js'),
+  runs: () => import('./runs.js'),
+  train: () => import('./train.js'),
+  tokenize: () => import('./tokenize.js'),
+  tokenizer: () => import('./tokenizer.js'),
 };

@@ -1,0 +1,83 @@
+/**
+ * `lmkit eval perplexity --model M --data PATH`: sliding-window perplexity of
+ * a model on text, JSONL or CSV data (documents joined with EOS, as in training).
+ */
+import { numberFlag, parseFlags, writeLine, type Command } from '../command.js';
+import { runtimeFromEnv } from '../env.js';
+import { InvalidArgumentError, UsageError } from '../../errors.js';
+import { resolveInputs } from '../../data/inputs.js';
+import { readDocuments, type SourceFormat } from '../../data/sources.js';
+import { loadModel } from '../../models/load.js';
+import { perplexity } from '../../train/perplexity.js';
+import { loadTokenizerFile } from '../../train/tokenizer-setup.js';
+
+const usage = `lmkit eval perplexity --model M --data PATH [flags]
+
+  --model M          a model folder (Hugging Face layout, as lmkit train writes)
+  --data PATH        text, JSONL or CSV files or folders (repeatable)
+  --tokenizer T      tokenizer folder or file, or 'bytes' (default: the model folder's)
+  --field NAME       JSONL field / CSV column holding the text (default text)
+  --context N        window length (default: the model's context, at most 1024)
+  --stride N         window step (default: the context; smaller = more left context per token)
+  --batch N          windows per forward pass (default 4)
+  --json             print a JSON object`;
+
+const command: Command = {
+  summary: 'evaluate a model: sliding-window perplexity on data',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags('eval', {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        data: { type: 'string', multiple: true },
+        tokenizer: { type: 'string' },
+        field: { type: 'string' },
+        format: { type: 'string' },
+        context: { type: 'string' },
+        stride: { type: 'string' },
+        batch: { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const [task, ...extra] = positionals;
+    if (task !== 'perplexity') throw new UsageError('eval', task ? `unknown evaluation '${task}'; available: perplexity` : 'name an evaluation: lmkit eval perplexity --model M --data PATH');
+    if (extra.length) throw new UsageError('eval', `unexpected argument '${extra[0]}'`);
+    if (!values.model) throw new UsageError('eval', '--model M is required');
+    if (!values.data?.length) throw new UsageError('eval', '--data PATH is required');
+    const format = values.format as SourceFormat | undefined;
+    if (format !== undefined && !['text', 'jsonl', 'csv', 'tsv'].includes(format)) throw new UsageError('eval', `--format must be text, jsonl, csv or tsv, got '${format}'`);
+    const threads = numberFlag('eval', 'threads', values.threads, { integer: true, min: 1 });
+    const files = resolveInputs(values.data).train;
+    const tok = await loadTokenizerFile(values.tokenizer ?? values.model);
+    if (tok.eosId === undefined) throw new InvalidArgumentError('eval', 'tokenizer', 'has no EOS token to separate documents');
+    const rt = runtimeFromEnv(io, threads !== undefined ? { threads } : {});
+    const { model } = await loadModel(values.model, { rt });
+    const ids: number[] = [];
+    for (const f of files) {
+      let piece = '';
+      for await (const p of readDocuments(f, { ...(values.field ? { field: values.field } : {}), ...(format ? { format } : {}) })) {
+        piece += p.text;
+        if (!p.end && piece.length < 1 << 16) continue;
+        for (const id of tok.encode(piece, { parseSpecial: true })) ids.push(id);
+        piece = '';
+        if (p.end) ids.push(tok.eosId);
+      }
+    }
+    const context = numberFlag('eval', 'context', values.context, { integer: true, min: 2 }) ?? Math.min(model.config.contextLength, 1024);
+    const stride = numberFlag('eval', 'stride', values.stride, { integer: true, min: 1 }) ?? context;
+    const batchSize = numberFlag('eval', 'batch', values.batch, { integer: true, min: 1 }) ?? 4;
+    const t0 = performance.now();
+    const r = perplexity(model, ids, { context, stride, batchSize });
+    const seconds = (performance.now() - t0) / 1000;
+    if (values.json) {
+      writeLine(io.stdout, JSON.stringify({ model: values.model, perplexity: r.perplexity, nll: r.nll, tokens: r.tokens, windows: r.windows, context, stride, tokens_per_second: r.tokens / seconds }));
+    } else {
+      writeLine(io.stdout, `perplexity ${r.perplexity.toFixed(3)} (mean NLL ${r.nll.toFixed(4)} nats) over ${r.tokens.toLocaleString('en-US')} tokens, ${r.windows} windows of ${context} (stride ${stride})`);
+    }
+    return 0;
+  },
+};
+export default command;

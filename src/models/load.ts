@@ -1,0 +1,60 @@
+/**
+ * `loadModel(ref, { rt })`: one entry point for every place a model can come
+ * from. `ref` is matched against a small table of sources, in order; each
+ * source knows one kind of reference (a Hugging Face folder today; GGUF files,
+ * `hf:org/name` downloads and a built-in default slot in beside it by adding
+ * an entry to MODEL_SOURCES). Every source returns the same `LoadedModel`.
+ */
+import { NotFoundError } from '../errors.js';
+import type { Runtime } from '../tensor/runtime.js';
+import type { GenerationConfig } from './generation-config.js';
+import { hfFolderSource } from './hf-folder.js';
+import type { LanguageModel, ModelConfig } from './registry.js';
+
+export interface LoadModelOptions {
+  readonly rt: Runtime;
+  /**
+   * 'f32' (default): every weight converted to f32, ready for training.
+   * 'keep': matrices stay in their stored type (f16, bf16, quantized), for
+   * inference in half the memory or less; `linear` converts on the fly.
+   */
+  readonly dtype?: 'f32' | 'keep';
+  /** The sources to try, in order (default MODEL_SOURCES). */
+  readonly sources?: readonly ModelSource[];
+}
+
+export interface ModelSourceInfo {
+  /** Which source loaded it ('hf-folder', ...). */
+  readonly kind: string;
+  /** The folder or file read. */
+  readonly path: string;
+  /** The files the weights came from. */
+  readonly files: readonly string[];
+}
+
+export interface LoadedModel {
+  /** In eval mode (dropout off); call model.train() to fine-tune. */
+  readonly model: LanguageModel;
+  readonly config: ModelConfig;
+  readonly generationConfig: GenerationConfig;
+  readonly source: ModelSourceInfo;
+  /** Config keys and checkpoint tensors that were present but not used. */
+  readonly warnings: readonly string[];
+}
+
+export interface ModelSource {
+  readonly kind: string;
+  /** Whether this source handles `ref`. */
+  matches(ref: string): boolean;
+  load(ref: string, opts: LoadModelOptions): Promise<LoadedModel>;
+}
+
+/** Where models come from, tried in order. */
+export const MODEL_SOURCES: readonly ModelSource[] = [hfFolderSource];
+
+export async function loadModel(ref: string, opts: LoadModelOptions): Promise<LoadedModel> {
+  const sources = opts.sources ?? MODEL_SOURCES;
+  const source = sources.find((s) => s.matches(ref));
+  if (!source) throw new NotFoundError(ref, `no model here; expected one of: ${sources.map((s) => s.kind).join(', ')} (a Hugging Face model folder holds config.json and model.safetensors)`);
+  return source.load(ref, opts);
+}
