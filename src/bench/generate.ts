@@ -31,7 +31,7 @@ Flags:
   --threads N          threads for lmkit's native backend and llama.cpp
   --prompt-tokens P    prompt length (default 512)
   --decode-tokens D    tokens decoded (default 128)
-  --repetitions R      timed runs of each test, after one warm-up (default 3)
+  --repetitions R      timed runs of each test, after one warm-up (default 5)
   --llama-bench PATH   llama-bench binary (default: $LLAMA_BENCH)
   --json               one JSON object instead of a table`;
 
@@ -129,7 +129,7 @@ const bench: BenchModule = {
     const num = (name: string, dflt: number) => numberFlag('bench generate', name, v[name as keyof typeof v] as string | undefined, { integer: true, min: 1 }) ?? dflt;
     const P = num('prompt-tokens', 512);
     const D = num('decode-tokens', 128);
-    const reps = num('repetitions', 3);
+    const reps = num('repetitions', 5);
     const threadsFlag = numberFlag('bench generate', 'threads', v.threads, { integer: true, min: 1 });
     const ref = v.model ?? 'default';
     const llamaBin = v['llama-bench'] ?? io.env['LLAMA_BENCH'];
@@ -156,7 +156,7 @@ const bench: BenchModule = {
     let cpp: LlamaCpp | null = null;
     let cppNote = '';
     if (llamaBin) {
-      if (ref.endsWith('.gguf') && existsSync(ref)) cpp = runLlamaBench(llamaBin, ref, P, D, settings.threads, Math.max(reps, 3));
+      if (ref.endsWith('.gguf') && existsSync(ref)) cpp = runLlamaBench(llamaBin, ref, P, D, settings.threads, reps);
       else cppNote = 'llama.cpp skipped: --model is not a .gguf file';
     } else {
       cppNote = 'llama.cpp not run: pass --llama-bench PATH or set LLAMA_BENCH';
