@@ -32,6 +32,8 @@ Flags:
   --prompt-tokens P    prompt length (default 512)
   --decode-tokens D    tokens decoded (default 128)
   --repetitions R      timed runs of each test, after one warm-up (default 5)
+  --rounds K           alternate lmkit and llama.cpp K times (default 1); a
+                       shared, noisy machine then loads both alike
   --llama-bench PATH   llama-bench binary (default: $LLAMA_BENCH)
   --json               one JSON object instead of a table`;
 
@@ -50,16 +52,16 @@ function randomIds(n: number, vocab: number, rng: Rng): number[] {
   return Array.from({ length: n }, () => rng.int(vocab));
 }
 
-/** Tokens per second over `reps` runs (after a warm-up run). */
-function timeRuns(reps: number, tokens: number, run: () => void): Timing {
-  run();
+/** Tokens per second of `reps` runs (after a warm-up run when asked). */
+function timeRuns(reps: number, tokens: number, warmUp: boolean, run: () => void): number[] {
+  if (warmUp) run();
   const tps: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
     run();
     tps.push((tokens * 1000) / (performance.now() - t0));
   }
-  return stats(tps);
+  return tps;
 }
 
 function prefill(model: CausalLM, ids: number[]): void {
@@ -81,12 +83,13 @@ function decode(model: CausalLM, ids: number[]): void {
 }
 
 interface LlamaCpp {
-  readonly prompt: Timing;
-  readonly decode: Timing;
+  /** tokens/s of each repetition (llama-bench's samples_ts). */
+  readonly prompt: number[];
+  readonly decode: number[];
   readonly build: string;
 }
 
-/** Runs llama-bench -p P -n D -t N -r R -o json and reads pp and tg out of it. */
+/** Runs llama-bench -p P -n D -t N -r R -o json and reads the pp and tg samples out of it. */
 function runLlamaBench(bin: string, model: string, p: number, d: number, threads: number | undefined, reps: number): LlamaCpp {
   if (!existsSync(bin)) throw new NotFoundError(bin, 'llama-bench binary not found (--llama-bench or LLAMA_BENCH)');
   const args = ['-m', model, '-p', String(p), '-n', String(d), '-r', String(reps), '-o', 'json'];
@@ -99,10 +102,11 @@ function runLlamaBench(bin: string, model: string, p: number, d: number, threads
   } catch (e) {
     throw new FileFormatError(bin, `llama-bench printed no JSON: ${(e as Error).message}`);
   }
-  const find = (np: number, ng: number) => {
+  const find = (np: number, ng: number): number[] => {
     const row = rows.find((x) => x['n_prompt'] === np && x['n_gen'] === ng);
     if (!row) throw new FileFormatError(bin, `no llama-bench result for n_prompt=${np} n_gen=${ng}`);
-    return { mean: Number(row['avg_ts']), std: Number(row['stddev_ts']) };
+    const samples = row['samples_ts'];
+    return Array.isArray(samples) && samples.length ? samples.map(Number) : [Number(row['avg_ts'])];
   };
   const build = rows[0] ? `${String(rows[0]['build_commit'] ?? '?')} (${String(rows[0]['build_number'] ?? '?')})` : '?';
   return { prompt: find(p, 0), decode: find(0, d), build };
@@ -122,6 +126,7 @@ const bench: BenchModule = {
         'prompt-tokens': { type: 'string' },
         'decode-tokens': { type: 'string' },
         repetitions: { type: 'string' },
+        rounds: { type: 'string' },
         'llama-bench': { type: 'string' },
         json: { type: 'boolean' },
       },
@@ -130,6 +135,7 @@ const bench: BenchModule = {
     const P = num('prompt-tokens', 512);
     const D = num('decode-tokens', 128);
     const reps = num('repetitions', 5);
+    const rounds = num('rounds', 1);
     const threadsFlag = numberFlag('bench generate', 'threads', v.threads, { integer: true, min: 1 });
     const ref = v.model ?? 'default';
     const llamaBin = v['llama-bench'] ?? io.env['LLAMA_BENCH'];
@@ -142,29 +148,41 @@ const bench: BenchModule = {
     const promptIds = randomIds(P, vocab, rng);
     const decodeIds = [tokenizer.bosId ?? 0, ...randomIds(D - 1, vocab, rng)];
 
-    const pp = timeRuns(reps, P, () => prefill(model, promptIds));
-    const tg = timeRuns(reps, D, () => decode(model, decodeIds));
-    // The full loop (async, so timed here rather than with timeRuns): first run is the warm-up.
-    const genRuns: number[] = [];
-    for (let r = 0; r <= reps; r++) {
-      const t0 = performance.now();
-      const res = await generate(model, tokenizer, [decodeIds[0]!], { maxTokens: D, ignoreEos: true, seed: 1, temperature: 1 });
-      if (r > 0) genRuns.push((res.tokens.length * 1000) / (performance.now() - t0));
+    const gguf = ref.endsWith('.gguf') && existsSync(ref);
+    const cppNote = !llamaBin ? 'llama.cpp not run: pass --llama-bench PATH or set LLAMA_BENCH' : !gguf ? 'llama.cpp skipped: --model is not a .gguf file' : '';
+    // Rounds alternate lmkit and llama.cpp, so load from other processes on a shared machine hits both alike.
+    const pps: number[] = [];
+    const tgs: number[] = [];
+    const gens: number[] = [];
+    const cppPp: number[] = [];
+    const cppTg: number[] = [];
+    let build = '';
+    for (let round = 0; round < rounds; round++) {
+      const warm = round === 0;
+      pps.push(...timeRuns(reps, P, warm, () => prefill(model, promptIds)));
+      tgs.push(...timeRuns(reps, D, warm, () => decode(model, decodeIds)));
+      // The full loop is async, so it is timed here rather than with timeRuns.
+      for (let r = warm ? -1 : 0; r < reps; r++) {
+        const t0 = performance.now();
+        const res = await generate(model, tokenizer, [decodeIds[0]!], { maxTokens: D, ignoreEos: true, seed: 1, temperature: 1 });
+        if (r >= 0) gens.push((res.tokens.length * 1000) / (performance.now() - t0));
+      }
+      if (llamaBin && gguf) {
+        const c = runLlamaBench(llamaBin, ref, P, D, settings.threads, reps);
+        cppPp.push(...c.prompt);
+        cppTg.push(...c.decode);
+        build = c.build;
+      }
     }
-    const full = stats(genRuns);
-
-    let cpp: LlamaCpp | null = null;
-    let cppNote = '';
-    if (llamaBin) {
-      if (ref.endsWith('.gguf') && existsSync(ref)) cpp = runLlamaBench(llamaBin, ref, P, D, settings.threads, reps);
-      else cppNote = 'llama.cpp skipped: --model is not a .gguf file';
-    } else {
-      cppNote = 'llama.cpp not run: pass --llama-bench PATH or set LLAMA_BENCH';
-    }
+    const pp = stats(pps);
+    const tg = stats(tgs);
+    const full = stats(gens);
+    const cpp = cppPp.length ? { prompt: stats(cppPp), decode: stats(cppTg), build } : null;
     const out = {
       model: ref,
       backend: rt.backend.name,
       threads: settings.threads ?? null,
+      samples: pps.length,
       prompt_tokens: P,
       decode_tokens: D,
       prompt_tokens_per_second: round(pp.mean),
