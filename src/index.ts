@@ -5,6 +5,8 @@
  */
 export * from './errors.js';
 export * from './io/index.js';
+export * from './nn/index.js';
+export * from './models/index.js';
 export * from './tokenizers/index.js';
 export {
   writeCorpus, generateCorpus, loadSplit, readManifest, splitCounts, heldOutTemplates,

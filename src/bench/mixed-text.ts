@@ -93,8 +93,14 @@ export function mixedText(bytes: number, seed = 1, kind: 'mixed' | 'english' = '
       else if (r < 0.23 && kind === 'mixed') out.push(pick(EMOJI));
       else out.push(pick(words));
     }
-    let s = out.join(sep);
-    if (sep === ' ') s = s[0]!.toUpperCase() + s.slice(1);
+    let s: string;
+    if (sep === ' ') {
+      s = out.join(sep);
+      s = s[0]!.toUpperCase() + s.slice(1);
+    } else {
+      // Chinese and Japanese: no spaces, but a comma every few words, as in real text.
+      s = out.map((w, i) => (i > 0 && i % 4 === 0 ? pick(['，', '、']) : '') + w).join('');
+    }
     return s + end;
   };
   const parts: string[] = [];

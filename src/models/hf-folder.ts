@@ -7,9 +7,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { safetensorsFolderStore } from '../io/tensor-store.js';
+import { Tokenizer } from '../tokenizers/tokenizer.js';
 import { generationConfigFromHF, generationConfigFromModel } from './generation-config.js';
 import { readJsonFile } from './hf-config.js';
-import type { LoadedModel, LoadModelOptions, ModelSource } from './load.js';
+import type { LoadedModel, LoadModelOptions, ModelSource, TokenizerReader } from './load.js';
 import { familyForHFConfig, type ModelConfig } from './registry.js';
 import { loadWeights } from './weights.js';
 
@@ -21,7 +22,10 @@ function isDirectory(p: string): boolean {
   }
 }
 
-export async function loadHFFolder(dir: string, opts: LoadModelOptions): Promise<LoadedModel> {
+/** The files a tokenizer can be read from; a folder with none of them has no tokenizer. */
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer.model', 'vocab.json'];
+
+export async function loadHFFolder<T>(dir: string, opts: LoadModelOptions<T>): Promise<LoadedModel<T>> {
   const configPath = join(dir, 'config.json');
   const json = readJsonFile(configPath);
   const family = familyForHFConfig(json, configPath);
@@ -40,7 +44,17 @@ export async function loadHFFolder(dir: string, opts: LoadModelOptions): Promise
   const ids = config as ModelConfig & { padTokenId?: number | null };
   const generationConfig = existsSync(genPath) ? generationConfigFromHF(readJsonFile(genPath), genPath, ids) : generationConfigFromModel(ids);
   const files = [...new Set(store.tensors.map((t) => t.file))];
-  return { model, config, generationConfig, source: { kind: 'hf-folder', path: dir, files }, warnings: [...warnings, ...unused] };
+  const hasTokenizer = TOKENIZER_FILES.some((f) => existsSync(join(dir, f)));
+  const reader = opts.tokenizer === false ? null : (opts.tokenizer ?? (Tokenizer as unknown as TokenizerReader<T>));
+  const tokenizer = reader && hasTokenizer ? await reader.load(dir) : undefined;
+  return {
+    model,
+    ...(tokenizer !== undefined ? { tokenizer } : {}),
+    config,
+    generationConfig,
+    source: { kind: 'hf-folder', path: dir, files },
+    warnings: [...warnings, ...unused],
+  };
 }
 
 export const hfFolderSource: ModelSource = {

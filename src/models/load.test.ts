@@ -19,6 +19,7 @@ import { loadModel } from './load.js';
 import { createModel, registry, type LanguageModel } from './registry.js';
 import { saveModel } from './save.js';
 import { FIXTURES } from './test-fixtures.js';
+import { Tokenizer, trainBpe } from '../tokenizers/index.js';
 
 const rt = createRuntime({ backend: 'js', seed: 9 });
 
@@ -121,6 +122,52 @@ test('a model created from a config round-trips through an HF folder, sharded or
       assert.equal(maxDiff(logits(m), logits(b.model)), 0, d);
       assert.deepEqual(b.warnings, []);
     }
+  } finally {
+    cleanup();
+  }
+});
+
+test('tokenizer files travel with the model: read by the given reader, written by tokenizer.save', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    /** Stands in for lmkit's Tokenizer: a static load(dir) and a save(dir). */
+    class FakeTokenizer {
+      constructor(readonly vocab: string[]) {}
+      static async load(d: string): Promise<FakeTokenizer> {
+        return new FakeTokenizer(JSON.parse(readFileSync(join(d, 'tokenizer.json'), 'utf8')).vocab);
+      }
+      save(d: string): void {
+        writeFileSync(join(d, 'tokenizer.json'), JSON.stringify({ vocab: this.vocab }));
+        writeFileSync(join(d, 'tokenizer_config.json'), '{}');
+      }
+    }
+    const m = createModel(rt, registry.gpt2.config({ vocabSize: 3, contextLength: 8, hiddenSize: 8, numLayers: 1, numHeads: 2 }));
+    const out = join(dir, 'with-tok');
+    await saveModel(m, out, { tokenizer: new FakeTokenizer(['a', 'b', 'c']) });
+    assert.ok(existsSync(join(out, 'tokenizer_config.json')));
+    const loaded = await loadModel(out, { rt, tokenizer: FakeTokenizer });
+    assert.deepEqual(loaded.tokenizer?.vocab, ['a', 'b', 'c']);
+    assert.equal((await loadModel(out, { rt, tokenizer: false })).tokenizer, undefined, 'tokenizer turned off');
+    assert.equal((await loadModel(join(FIXTURES, 'gpt2'), { rt, tokenizer: FakeTokenizer })).tokenizer, undefined, 'no tokenizer files, no tokenizer');
+  } finally {
+    cleanup();
+  }
+});
+
+test("with lmkit's Tokenizer: a trained tokenizer saved with the model loads back and encodes the same", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const tok = await trainBpe({ texts: ['the cat sat on the mat', 'the dog sat on the log'], vocabSize: 270, specialTokens: ['<|endoftext|>'] });
+    const m = createModel(rt, registry.llama.config({ vocabSize: tok.vocabSize, contextLength: 32, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 16 })).eval();
+    const out = join(dir, 'm');
+    await saveModel(m, out, { tokenizer: tok });
+    const loaded = await loadModel(out, { rt });
+    assert.ok(loaded.tokenizer instanceof Tokenizer, "lmkit's Tokenizer is the default reader");
+    const text = 'the cat sat on the log';
+    assert.deepEqual(loaded.tokenizer!.encode(text), tok.encode(text));
+    const ids = loaded.tokenizer!.encode(text);
+    const t = rt.tensor(Int32Array.from(ids), [1, ids.length], { dtype: 'i32' });
+    assert.equal(maxDiff(m.forward(t).logits.toArray(), loaded.model.forward(t).logits.toArray()), 0);
   } finally {
     cleanup();
   }

@@ -7,12 +7,23 @@
  */
 import { NotFoundError } from '../errors.js';
 import type { Runtime } from '../tensor/runtime.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { GenerationConfig } from './generation-config.js';
 import { hfFolderSource } from './hf-folder.js';
 import type { LanguageModel, ModelConfig } from './registry.js';
 
-export interface LoadModelOptions {
+/** Something that reads a tokenizer from a model folder: lmkit's `Tokenizer` class (its static `load`). */
+export interface TokenizerReader<T> {
+  load(dir: string): Promise<T>;
+}
+
+export interface LoadModelOptions<T = Tokenizer> {
   readonly rt: Runtime;
+  /**
+   * Reads the source's tokenizer files (tokenizer.json, tokenizer.model, vocab.json + merges.txt)
+   * when there are any. Default: lmkit's `Tokenizer`; `false` skips the tokenizer.
+   */
+  readonly tokenizer?: TokenizerReader<T> | false;
   /**
    * 'f32' (default): every weight converted to f32, ready for training.
    * 'keep': matrices stay in their stored type (f16, bf16, quantized), for
@@ -32,9 +43,11 @@ export interface ModelSourceInfo {
   readonly files: readonly string[];
 }
 
-export interface LoadedModel {
+export interface LoadedModel<T = Tokenizer> {
   /** In eval mode (dropout off); call model.train() to fine-tune. */
   readonly model: LanguageModel;
+  /** The tokenizer, when the source has tokenizer files (and it was not turned off). */
+  readonly tokenizer?: T;
   readonly config: ModelConfig;
   readonly generationConfig: GenerationConfig;
   readonly source: ModelSourceInfo;
@@ -46,13 +59,13 @@ export interface ModelSource {
   readonly kind: string;
   /** Whether this source handles `ref`. */
   matches(ref: string): boolean;
-  load(ref: string, opts: LoadModelOptions): Promise<LoadedModel>;
+  load<T>(ref: string, opts: LoadModelOptions<T>): Promise<LoadedModel<T>>;
 }
 
 /** Where models come from, tried in order. */
 export const MODEL_SOURCES: readonly ModelSource[] = [hfFolderSource];
 
-export async function loadModel(ref: string, opts: LoadModelOptions): Promise<LoadedModel> {
+export async function loadModel<T = Tokenizer>(ref: string, opts: LoadModelOptions<T>): Promise<LoadedModel<T>> {
   const sources = opts.sources ?? MODEL_SOURCES;
   const source = sources.find((s) => s.matches(ref));
   if (!source) throw new NotFoundError(ref, `no model here; expected one of: ${sources.map((s) => s.kind).join(', ')} (a Hugging Face model folder holds config.json and model.safetensors)`);

@@ -14,7 +14,7 @@
  * one temporary of that tensor's size. Nothing else of the file enters memory.
  */
 import { DTypeError, FileFormatError } from '../errors.js';
-import { allocArray, isQuantized, storageLength, type DType, type TypedArray } from '../tensor/dtype.js';
+import { allocArray, DTYPES, isQuantized, storageLength, type DType, type TypedArray } from '../tensor/dtype.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DecoderLM } from './decoder.js';
@@ -81,6 +81,16 @@ function transposedShape(s: readonly number[]): number[] {
 export function loadWeights<C extends BaseModelConfig>(model: DecoderLM<C>, store: WeightStore, format: CheckpointFormat<C>, opts: LoadWeightsOptions = {}): { warnings: string[] } {
   const rt = model.rt;
   const used = new Set<string>();
+  // Tensors that need converting are read into one reused scratch buffer per array type, so
+  // no garbage of the file's size waits for the collector while the model fills up.
+  const scratch = new Map<string, TypedArray>();
+  const readScratch = (key: string, dtype: DType, numel: number): TypedArray => {
+    const len = storageLength(dtype, numel);
+    const kind = DTYPES[dtype].array;
+    let buf = scratch.get(kind);
+    if (!buf || buf.length < len) scratch.set(kind, (buf = allocArray(dtype, len)));
+    return store.read(key, buf.subarray(0, len));
+  };
   for (const [name, p] of model.namedParameters()) {
     const loc = format.locate(name, model.config);
     const key = loc.keys.find((k) => store.has(k));
@@ -108,7 +118,7 @@ export function loadWeights<C extends BaseModelConfig>(model: DecoderLM<C>, stor
       store.read(key, p.data); // straight into the parameter
       continue;
     }
-    const raw = rt.untrack(rt.fromArray(store.read(key), info.shape, info.dtype));
+    const raw = rt.untrack(rt.fromArray(readScratch(key, info.dtype, p.numel), info.shape, info.dtype));
     const src = transposed ? raw.transpose(0, 1) : raw;
     if (keep) {
       const t = rt.untrack(rt.fromArray(allocArray(info.dtype, p.numel), p.shape, info.dtype));
@@ -125,7 +135,7 @@ export function loadWeights<C extends BaseModelConfig>(model: DecoderLM<C>, stor
 }
 
 /** A tensor to write, with its data produced on demand (one at a time, to bound memory). */
-export interface CheckpointTensor {
+export interface SavedTensor {
   readonly name: string;
   readonly dtype: DType;
   readonly shape: readonly number[];
@@ -141,7 +151,7 @@ function saveDtypeOf(p: Tensor, dtype: SaveDType | undefined): SaveDType {
 }
 
 /** The model's parameters as checkpoint tensors of `format` (canonical names, stored layouts). */
-export function checkpointTensors<C extends BaseModelConfig>(model: DecoderLM<C>, format: CheckpointFormat<C>, dtype?: SaveDType): CheckpointTensor[] {
+export function checkpointTensors<C extends BaseModelConfig>(model: DecoderLM<C>, format: CheckpointFormat<C>, dtype?: SaveDType): SavedTensor[] {
   const rt = model.rt;
   return model.namedParameters().map(([name, p]) => {
     const loc = format.locate(name, model.config);
@@ -171,7 +181,7 @@ export function checkpointTensors<C extends BaseModelConfig>(model: DecoderLM<C>
 }
 
 /** The HF `torch_dtype` of a save: the dtype most parameter elements are written in. */
-export function torchDtypeOf(tensors: readonly CheckpointTensor[]): 'float32' | 'float16' | 'bfloat16' {
+export function torchDtypeOf(tensors: readonly SavedTensor[]): 'float32' | 'float16' | 'bfloat16' {
   const count: Record<SaveDType, number> = { f32: 0, f16: 0, bf16: 0 };
   for (const t of tensors) count[t.dtype as SaveDType] += t.shape.reduce((a, b) => a * b, 1);
   const best = (Object.keys(count) as SaveDType[]).reduce((a, b) => (count[b] > count[a] ? b : a));

@@ -113,19 +113,63 @@ export class BpeModel implements TokenModel {
 
   /** Encodes the word t[i, j) without slicing it out unless it is new. */
   encodeRange(t: string, i: number, j: number, out: number[]): void {
+    if (!this.options.byteLevel && j - i > 64) {
+      this.encodeLong(t, i, j, out);
+      return;
+    }
     const h = RangeCache.hash(t, i, j);
     const slot = this.cache.find(t, i, j, h);
     if (slot >= 0) {
-      const v = this.cache.value(slot);
-      if (typeof v === 'number') out.push(v);
-      else for (let k = 0; k < v.length; k++) out.push(v[k]!);
+      this.cache.push(slot, out);
       return;
     }
-    const word = t.slice(i, j);
+    const word = i === 0 && j === t.length ? t : t.slice(i, j);
     const ids = this.options.byteLevel ? this.encodeBytes(word) : this.encodeChars(word);
-    const v = ids.length === 1 ? ids[0]! : Array.from(ids);
-    this.cache.insert(slot, word, h, v);
+    this.cache.insert(slot, t, i, j, h, ids);
     pushIds(out, ids);
+  }
+
+  /**
+   * SentencePiece-style models see a whole text as one word. A merge can only
+   * cross the point before a ▁ if some piece contains the preceding character
+   * followed by ▁; where none does, the text splits there without changing the
+   * result (merges are local and never form a pair across it), and the parts
+   * go through the word cache.
+   */
+  private encodeLong(t: string, i: number, j: number, out: number[]): void {
+    const before = (this.beforeSpace ??= this.charsBeforeSpace());
+    let start = i;
+    for (let k = i + 1; k < j; k++) {
+      if (t.charCodeAt(k) !== 0x2581) continue;
+      const prev = t.codePointAt(k - 1)!;
+      // A low surrogate: look at the whole code point.
+      const cp = prev >= 0xdc00 && prev < 0xe000 && k >= 2 ? t.codePointAt(k - 2)! : prev;
+      if (before.has(cp)) continue;
+      this.encodePart(t, start, k, out);
+      start = k;
+    }
+    this.encodePart(t, start, j, out);
+  }
+
+  private encodePart(t: string, i: number, j: number, out: number[]): void {
+    if (j - i <= 64) {
+      this.encodeRange(t, i, j, out);
+      return;
+    }
+    const ids = this.encodeChars(t.slice(i, j));
+    pushIds(out, ids);
+  }
+
+  private beforeSpace: Set<number> | undefined;
+
+  /** Code points that some piece has right before a ▁. */
+  private charsBeforeSpace(): Set<number> {
+    const set = new Set<number>();
+    for (const t of this.tokens) {
+      if (t === undefined) continue;
+      for (let k = t.indexOf('▁', 1); k > 0; k = t.indexOf('▁', k + 1)) set.add(t.codePointAt(k - 1)! >= 0xdc00 && t.codePointAt(k - 1)! < 0xe000 && k >= 2 ? t.codePointAt(k - 2)! : t.codePointAt(k - 1)!);
+    }
+    return set;
   }
 
   private ensure(n: number): void {
@@ -219,7 +263,9 @@ export class BpeModel implements TokenModel {
       byte_fallback: this.options.byteFallback ?? false,
       ignore_merges: this.options.ignoreMerges ?? false,
       vocab,
-      merges: this.mergePairs(),
+      // "a b" strings load in every version of Hugging Face tokenizers; the pair
+      // form (0.20+) is needed only when a token contains a space.
+      merges: ((m) => (m.some(([a, b]) => a.includes(' ') || b.includes(' ')) ? m : m.map(([a, b]) => `${a} ${b}`)))(this.mergePairs()),
     };
   }
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { readGguf } from '../io/gguf.js';
 import { FileFormatError, UnsupportedError } from '../errors.js';
 import { Tokenizer } from './tokenizer.js';
-import { hasSharedData, sharedTokenizerDir } from './test-helpers.js';
+import { parseSentencePieceModel } from './sentencepiece.js';
+import { fixtureDir, hasSharedData, sharedTokenizerDir } from './test-helpers.js';
 
 const skip = hasSharedData ? false : `shared test data not found at ${sharedTokenizerDir}`;
 
@@ -57,6 +58,26 @@ test('GGUF metadata without a tokenizer, or of an unknown kind, is a clear error
     () => Tokenizer.fromGgufMetadata({ 'tokenizer.ggml.model': 'llama', 'tokenizer.ggml.tokens': ['a', 'b'], 'tokenizer.ggml.scores': new Float32Array(1) }, 'm.gguf'),
     { message: '[m.gguf] tokenizer.ggml.scores: has 1 entries for 2 tokens' },
   );
+});
+
+test('GGUF t5 (Unigram) metadata, built from a SentencePiece model, gives sentencepiece\'s ids', () => {
+  const m = parseSentencePieceModel(readFileSync(join(fixtureDir, 'spm-unigram.model')), 'spm-unigram.model');
+  const meta: Record<string, unknown> = {
+    'tokenizer.ggml.model': 't5',
+    'tokenizer.ggml.tokens': m.pieces.map((p) => p.piece),
+    'tokenizer.ggml.scores': Float32Array.from(m.pieces.map((p) => p.score)),
+    'tokenizer.ggml.token_type': Int32Array.from(m.pieces.map((p) => p.type)),
+    'tokenizer.ggml.unknown_token_id': m.unkId,
+    'tokenizer.ggml.bos_token_id': m.bosId,
+    'tokenizer.ggml.eos_token_id': m.eosId,
+    'tokenizer.ggml.add_space_prefix': m.normalizer.addDummyPrefix,
+    'tokenizer.ggml.remove_extra_whitespaces': m.normalizer.removeExtraWhitespaces,
+    'tokenizer.ggml.precompiled_charsmap': m.normalizer.charsmap,
+  };
+  const tok = Tokenizer.fromGgufMetadata(meta, 'unigram.gguf');
+  const cases = (JSON.parse(readFileSync(join(fixtureDir, 'spm-cases.json'), 'utf8')) as { models: Record<string, { cases: { text: string; ids: number[] }[] }> }).models['spm-unigram']!.cases;
+  for (const c of cases) assert.deepEqual(tok.encode(c.text), c.ids, JSON.stringify(c.text));
+  assert.deepEqual(tok.encode('x', { addSpecial: true }).at(-1), m.eosId);
 });
 
 test('the shared data folder is where the tests expect it (or the GGUF tests say why they skip)', () => {

@@ -19,6 +19,7 @@ import { SentencePieceNormalizer, type Normalizer } from './normalizers.js';
 import { postProcessorFromJSON, templateJSON } from './post-processors.js';
 import { preTokenizerFromJSON, type PreTokenizer } from './pre-tokenizers.js';
 import { PATTERNS } from './pretokenize-regex.js';
+import { PrecompiledCharsmap } from './precompiled-charsmap.js';
 import { bpeFromPieces, spmDecoderJSON, type SentencePieceModel } from './sentencepiece.js';
 import { Tokenizer } from './tokenizer.js';
 import { UnigramModel } from './unigram-model.js';
@@ -163,7 +164,16 @@ export function tokenizerFromGguf(meta: Record<string, unknown>, source = 'GGUF 
       };
       const addPrefix = g.bool('tokenizer.ggml.add_space_prefix', true);
       const removeExtra = g.bool('tokenizer.ggml.remove_extra_whitespaces', false);
-      normalizer = new SentencePieceNormalizer(undefined, { addDummyPrefix: addPrefix, removeExtraWhitespaces: removeExtra, escapeWhitespaces: true });
+      // T5-style (UGM) files carry SentencePiece's normalization map.
+      const cm = meta['tokenizer.ggml.precompiled_charsmap'];
+      let charsmap: PrecompiledCharsmap | undefined;
+      if (cm !== undefined) {
+        const ok = cm instanceof Uint8Array || cm instanceof Int8Array || (Array.isArray(cm) && cm.every((x) => typeof x === 'number'));
+        if (!ok) g.fail('tokenizer.ggml.precompiled_charsmap', `expected a byte array, got ${describe(cm)}`);
+        const bytes = cm instanceof Uint8Array ? cm : Uint8Array.from(cm as ArrayLike<number>, (x) => x & 0xff);
+        if (bytes.length > 0) charsmap = new PrecompiledCharsmap(bytes, source);
+      }
+      normalizer = new SentencePieceNormalizer(charsmap, { addDummyPrefix: addPrefix, removeExtraWhitespaces: removeExtra, escapeWhitespaces: true });
       if (kind === 'llama') {
         // llama.cpp merges into any token, whatever its type.
         model = bpeFromPieces({ ...spm, pieces: spm.pieces.map((p) => ({ ...p, type: T.NORMAL })) }, source);

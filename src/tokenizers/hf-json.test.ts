@@ -8,7 +8,10 @@ import { mixedText } from '../bench/mixed-text.js';
 import { FileFormatError } from '../errors.js';
 import { trainBpe } from './train-bpe.js';
 import { Tokenizer } from './tokenizer.js';
-import { randomString, readFixture, rng } from './test-helpers.js';
+import { JsonReader } from './json-util.js';
+import { normalizerFromJSON } from './normalizers.js';
+import { parseSentencePieceModel } from './sentencepiece.js';
+import { fixtureDir, randomString, readFixture, rng } from './test-helpers.js';
 
 const text = readFixture('multilingual.txt');
 const lines = text.split('\n').filter((l) => l.length > 0);
@@ -145,4 +148,13 @@ test('bad tokenizer.json files give errors naming the file and the field', async
     writeFileSync(p, Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
     await assert.rejects(Tokenizer.load(p), { message: `[${p}] is not valid UTF-8 text` });
   });
+});
+
+test('Precompiled normalizer: SentencePiece charsmap applied per grapheme, as the Rust library does', () => {
+  const m = parseSentencePieceModel(readFileSync(join(fixtureDir, 'spm-unigram.model')), 'spm-unigram.model');
+  const r = new JsonReader('tokenizer.json');
+  const n = normalizerFromJSON({ type: 'Precompiled', precompiled_charsmap: Buffer.from(m.normalizer.charsmap!).toString('base64') }, r)!;
+  assert.equal(n.normalize('ｶﾀｶﾅ ｈａｌｆ①②ﬁﬂ ™ ㍿ e\u0301'), 'カタカナ half12fifl TM 株式会社 é');
+  // CR LF is one grapheme: the rule for CR replaces all of it (SentencePiece itself gives two spaces).
+  assert.equal(n.normalize('a\r\nb'), 'a b');
 });

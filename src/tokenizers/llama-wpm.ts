@@ -7,6 +7,8 @@
 import type { Json } from './json-util.js';
 import type { TokenModel } from './model.js';
 import type { PreTokenizer } from './pre-tokenizers.js';
+import { charClass, CONTROL, NONSPACING, PUNCT, SPACE, SYMBOL } from './unicode-class.js';
+import { pushIds, WordCache } from './model.js';
 
 const PHANTOM = '▁';
 
@@ -30,15 +32,16 @@ export const llamaWpmPreTokenizer: PreTokenizer = {
     let word = '';
     for (const ch of text.normalize('NFD')) {
       const cp = ch.codePointAt(0)!;
-      if (/\s/u.test(ch)) {
+      const k = charClass(cp);
+      if (k & SPACE) {
         if (word) out.push(word);
         word = '';
         continue;
       }
       // Control characters go, and so do accents (nonspacing marks after NFD), as llama.cpp does.
-      if (cp === 0 || cp === 0xfffd || /\p{Cc}|\p{Cf}|\p{Mn}/u.test(ch)) continue;
-      const lower = ch.toLowerCase();
-      if (/\p{P}/u.test(ch) || (cp < 0x7f && /\p{S}/u.test(ch)) || isChinese(cp)) {
+      if (cp === 0 || cp === 0xfffd || k & (CONTROL | NONSPACING)) continue;
+      const lower = cp < 0x80 ? (cp >= 65 && cp <= 90 ? String.fromCharCode(cp + 32) : ch) : ch.toLowerCase();
+      if (k & PUNCT || (cp < 0x7f && k & SYMBOL) || isChinese(cp)) {
         if (word) out.push(word);
         out.push(lower);
         word = '';
@@ -79,7 +82,21 @@ export class LlamaWpmModel implements TokenModel {
     return this.ids.get(token);
   }
 
+  private readonly cache = new WordCache();
+
   encodeWord(word: string, out: number[]): void {
+    const hit = this.cache.get(word);
+    if (hit !== undefined) {
+      pushIds(out, hit);
+      return;
+    }
+    const ids: number[] = [];
+    this.encodeUncached(word, ids);
+    this.cache.set(word, ids.length === 1 ? ids[0]! : Int32Array.from(ids));
+    for (const id of ids) out.push(id);
+  }
+
+  private encodeUncached(word: string, out: number[]): void {
     const w = PHANTOM + word;
     const start = out.length;
     for (let i = 0; i < w.length; ) {

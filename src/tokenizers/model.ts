@@ -45,21 +45,26 @@ export function pushIds(out: number[], ids: number | Int32Array): void {
 
 /**
  * A memo of text range -> ids that looks words up without slicing them out of
- * the text: the hash is computed over the range's characters and a hit is
- * confirmed by comparing characters. Slicing a string and hashing it in a Map
- * was the single largest cost of encoding. Clears itself when 3/4 full.
+ * the text. Slicing a string and hashing it in a Map was the largest cost of
+ * encoding, and after that, cache misses: so each slot is four ints in one
+ * typed array (hash, offset of the key's characters in a character pool, key
+ * length + 1, value), the characters sit in one pool and multi-id values in an
+ * id pool. A lookup touches the slot and the key's characters, nothing else.
+ * Clears itself when the slots or pools fill.
  */
 export class RangeCache {
-  private keys: (string | undefined)[];
-  private hashes: Int32Array;
-  private vals: (number | number[])[];
-  private mask: number;
+  private meta: Int32Array;
+  private chars: Uint16Array;
+  private idPool: Int32Array;
+  private charTop = 0;
+  private idTop = 0;
   private count = 0;
+  private readonly mask: number;
 
   constructor(capacity = 1 << 18) {
-    this.keys = new Array(capacity).fill(undefined);
-    this.hashes = new Int32Array(capacity);
-    this.vals = new Array(capacity).fill(0);
+    this.meta = new Int32Array(capacity * 4);
+    this.chars = new Uint16Array(capacity * 8);
+    this.idPool = new Int32Array(capacity * 2);
     this.mask = capacity - 1;
   }
 
@@ -72,34 +77,57 @@ export class RangeCache {
   /** The slot holding t[i, j), or the negative (-slot - 1) of the empty slot where it would go. */
   find(t: string, i: number, j: number, h: number): number {
     const len = j - i;
+    const meta = this.meta;
     let s = fmix32(h) & this.mask;
     for (;;) {
-      const key = this.keys[s];
-      if (key === undefined) return -s - 1;
-      if (this.hashes[s] === h && key.length === len) {
+      const m = s << 2;
+      const stored = meta[m + 2]!;
+      if (stored === 0) return -s - 1;
+      if (meta[m] === h && stored === len + 1) {
+        const off = meta[m + 1]!;
         let k = 0;
-        while (k < len && key.charCodeAt(k) === t.charCodeAt(i + k)) k++;
+        while (k < len && this.chars[off + k] === t.charCodeAt(i + k)) k++;
         if (k === len) return s;
       }
       s = (s + 1) & this.mask;
     }
   }
 
-  value(slot: number): number | number[] {
-    return this.vals[slot]!;
+  /** Appends the ids stored at `slot` to `out`. */
+  push(slot: number, out: number[]): void {
+    const v = this.meta[(slot << 2) + 3]!;
+    if (v >= 0) {
+      out.push(v);
+      return;
+    }
+    const at = -v - 1;
+    const n = this.idPool[at]!;
+    for (let k = 1; k <= n; k++) out.push(this.idPool[at + k]!);
   }
 
-  /** Stores at the empty slot `find` reported (its negative form). */
-  insert(emptySlot: number, key: string, h: number, ids: number | number[]): void {
-    if ((this.count + 1) * 4 > (this.mask + 1) * 3) {
-      this.keys.fill(undefined);
-      this.count = 0;
+  /** Stores t[i, j) -> ids at the empty slot `find` reported (its negative form). */
+  insert(emptySlot: number, t: string, i: number, j: number, h: number, ids: ArrayLike<number>): void {
+    const len = j - i;
+    const multi = ids.length !== 1;
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3 || this.charTop + len > this.chars.length || (multi && this.idTop + ids.length + 1 > this.idPool.length)) {
+      // Too big for the pools even when empty: just do not cache it.
+      if (len > this.chars.length || ids.length + 1 > this.idPool.length) return;
+      this.meta.fill(0);
+      this.charTop = this.idTop = this.count = 0;
       emptySlot = -(fmix32(h) & this.mask) - 1;
     }
-    const s = -emptySlot - 1;
-    this.keys[s] = key;
-    this.hashes[s] = h;
-    this.vals[s] = ids;
+    const m = (-emptySlot - 1) << 2;
+    for (let k = 0; k < len; k++) this.chars[this.charTop + k] = t.charCodeAt(i + k);
+    this.meta[m] = h;
+    this.meta[m + 1] = this.charTop;
+    this.meta[m + 2] = len + 1;
+    this.charTop += len;
+    if (multi) {
+      this.meta[m + 3] = -this.idTop - 1;
+      this.idPool[this.idTop] = ids.length;
+      for (let k = 0; k < ids.length; k++) this.idPool[this.idTop + 1 + k] = ids[k]!;
+      this.idTop += ids.length + 1;
+    } else this.meta[m + 3] = ids[0]!;
     this.count++;
   }
 }

@@ -31,8 +31,16 @@ export class SentencePieceNormalizer implements Normalizer {
   }
 
   normalize(text: string): string {
-    const input = encoder.encode(text);
     const { addDummyPrefix, removeExtraWhitespaces, escapeWhitespaces } = this.opts;
+    if (!this.charsmap && !removeExtraWhitespaces) {
+      // Identity rules (Llama's models, llama.cpp): only the prefix and the ▁ escaping.
+      // Lone surrogates become U+FFFD, as the UTF-8 round trip would make them.
+      if (text.length === 0) return '';
+      const t = text.replace(/\p{Cs}/gu, '\ufffd');
+      const body = escapeWhitespaces ? t.replaceAll(' ', '▁') : t;
+      return addDummyPrefix ? (escapeWhitespaces ? '▁' : ' ') + body : body;
+    }
+    const input = encoder.encode(text);
     let pos = 0;
     if (removeExtraWhitespaces) {
       while (pos < input.length) {
@@ -134,12 +142,39 @@ export function normalizerFromJSON(j: unknown, r: JsonReader, field = 'normalize
     case 'Precompiled': {
       const b64 = r.str(o.precompiled_charsmap, `${field}.precompiled_charsmap`);
       const map = new PrecompiledCharsmap(Buffer.from(b64, 'base64'), r.source);
-      const n = new SentencePieceNormalizer(map, { addDummyPrefix: false, removeExtraWhitespaces: false, escapeWhitespaces: false });
-      return keep((s) => n.normalize(s));
+      return keep((s) => precompiledHf(map, s));
     }
     default:
       return r.fail(`${field}.type`, `unknown normalizer type '${type}'; supported: Sequence, NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Prepend, Replace, BertNormalizer, Precompiled`);
   }
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Hugging Face's `Precompiled` normalizer (the Rust library's rule, which differs
+ * from SentencePiece's longest match): a grapheme shorter than 6 UTF-8 bytes is
+ * replaced whole by the first rule matching a prefix of it; otherwise each of
+ * its characters is replaced by its first matching rule, or kept.
+ */
+export function precompiledHf(map: PrecompiledCharsmap, text: string): string {
+  let out = '';
+  for (const { segment } of graphemes.segment(text)) {
+    const bytes = encoder.encode(segment);
+    if (bytes.length < 6) {
+      const m = map.firstMatch(bytes, 0, bytes.length);
+      if (m) {
+        out += decoder.decode(map.replacement(m[1], m[2]));
+        continue;
+      }
+    }
+    for (const ch of segment) {
+      const cb = encoder.encode(ch);
+      const m = map.firstMatch(cb, 0, cb.length);
+      out += m ? decoder.decode(map.replacement(m[1], m[2])) : ch;
+    }
+  }
+  return out;
 }
 
 /** A {String} or {Regex} pattern of tokenizer.json as a global RegExp. */

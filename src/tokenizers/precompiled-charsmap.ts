@@ -51,6 +51,31 @@ export class PrecompiledCharsmap {
     return best;
   }
 
+  /**
+   * The first (shortest) rule matching a prefix of bytes[pos, end): what
+   * Hugging Face's `Precompiled` normalizer applies to a grapheme or a character.
+   */
+  firstMatch(bytes: Uint8Array, pos: number, end: number): [number, number, number] | undefined {
+    const u = this.units;
+    if (u.length === 0) return undefined;
+    let node = offset(u[0]!);
+    for (let i = pos; i < end; i++) {
+      const c = bytes[i]!;
+      if (c === 0) break;
+      node ^= c;
+      const unit = u[node];
+      if (unit === undefined || (unit & 0x800000ff) >>> 0 !== c) break;
+      node ^= offset(unit);
+      if ((unit >>> 8) & 1) {
+        const v = u[node]! & 0x7fffffff;
+        let e = v;
+        while (e < this.normalized.length && this.normalized[e] !== 0) e++;
+        return [i + 1 - pos, v, e];
+      }
+    }
+    return undefined;
+  }
+
   replacement(start: number, end: number): Uint8Array {
     return this.normalized.subarray(start, end);
   }

@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { FileFormatError, InvalidArgumentError } from '../errors.js';
 import { BYTE_TO_CHAR, utf8Into } from './byte-level.js';
 import { BpeModel } from './bpe-model.js';
+import { fmix32 } from './pair-table.js';
 import { decoderFromJSON } from './decoders.js';
 import { JsonReader } from './json-util.js';
 import { preTokenizerFromJSON } from './pre-tokenizers.js';
@@ -37,9 +38,8 @@ export interface TrainBpeOptions {
   onProgress?: (p: { phase: 'count' | 'merge'; done: number; total: number }) => void;
 }
 
-const PAIR = 2 ** 21;
 
-/** Max-heap of (count, pair key); equal counts pop the smaller key first, for determinism. */
+/** Max-heap of (count, pair id); equal counts pop the smaller id first, for determinism. */
 class PairHeap {
   private counts: number[] = [];
   private keys: number[] = [];
@@ -85,6 +85,68 @@ class PairHeap {
     }
     return top;
   }
+}
+
+/** Pair (left id, right id) -> a dense pair id, in an open-addressing table of typed arrays. */
+class PairIndex {
+  private slots = new Int32Array(1 << 16).fill(-1);
+  private a = new Int32Array(1 << 15);
+  private b = new Int32Array(1 << 15);
+  size = 0;
+  left(pid: number): number {
+    return this.a[pid]!;
+  }
+  right(pid: number): number {
+    return this.b[pid]!;
+  }
+  /** The id of (x, y), added if new. */
+  idOf(x: number, y: number): number {
+    const mask = this.slots.length - 1;
+    let s = fmix32(Math.imul(x, 0x9e3779b1) ^ y) & mask;
+    for (;;) {
+      const pid = this.slots[s]!;
+      if (pid === -1) break;
+      if (this.a[pid] === x && this.b[pid] === y) return pid;
+      s = (s + 1) & mask;
+    }
+    const pid = this.size++;
+    if (pid >= this.a.length) {
+      const na = new Int32Array(this.a.length * 2);
+      na.set(this.a);
+      this.a = na;
+      const nb = new Int32Array(this.b.length * 2);
+      nb.set(this.b);
+      this.b = nb;
+    }
+    this.a[pid] = x;
+    this.b[pid] = y;
+    this.slots[s] = pid;
+    if (this.size * 2 > this.slots.length) this.rehash();
+    return pid;
+  }
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = this.slots.length - 1;
+    for (let pid = 0; pid < this.size; pid++) {
+      let s = fmix32(Math.imul(this.a[pid]!, 0x9e3779b1) ^ this.b[pid]!) & mask;
+      while (this.slots[s] !== -1) s = (s + 1) & mask;
+      this.slots[s] = pid;
+    }
+  }
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 /** Counts pre-tokenized words, pruning the rarest when the table grows past `max`. */
@@ -157,7 +219,6 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<Tokenizer> {
   if (!Number.isInteger(vocabSize) || vocabSize < 256 + specials.length) {
     throw new InvalidArgumentError('trainBpe', 'vocabSize', `must be an integer of at least ${256 + specials.length} (256 bytes + ${specials.length} special tokens), got ${vocabSize}`);
   }
-  if (vocabSize >= PAIR) throw new InvalidArgumentError('trainBpe', 'vocabSize', `must be below ${PAIR}`);
   if (!opts.files?.length && !opts.texts) throw new InvalidArgumentError('trainBpe', 'files', 'give files or texts to train on');
   const pattern = resolvePattern(opts.pattern);
   const scan = scannerFor(pattern);
@@ -184,52 +245,69 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<Tokenizer> {
     byteId[b] = tokens.length;
     tokens.push(BYTE_TO_CHAR[b]!);
   }
-  const words: Int32Array[] = [];
-  const lens: number[] = [];
-  const freq: number[] = [];
+  // All words' symbols live in one pool (a typed array per word costs ~150 bytes of overhead).
+  const nWords = counter.counts.size;
+  const start = new Int32Array(nWords);
+  const lens = new Int32Array(nWords);
+  const freq = new Float64Array(nWords);
+  let total = 0;
+  for (const w of counter.counts.keys()) total += utf8Length(w);
+  const pool = new Int32Array(total);
   let buf: Uint8Array = new Uint8Array(64);
-  for (const [w, c] of counter.counts) {
-    const enc = utf8Into(w, 0, w.length, buf);
+  let w = 0;
+  let at = 0;
+  for (const [word, c] of counter.counts) {
+    const enc = utf8Into(word, 0, word.length, buf);
     buf = enc.buf;
-    const s = new Int32Array(enc.len);
-    for (let i = 0; i < enc.len; i++) s[i] = byteId[enc.buf[i]!]!;
-    words.push(s);
-    lens.push(enc.len);
-    freq.push(c);
+    start[w] = at;
+    lens[w] = enc.len;
+    freq[w] = c;
+    for (let i = 0; i < enc.len; i++) pool[at++] = byteId[enc.buf[i]!]!;
+    w++;
   }
   counter.counts.clear();
 
-  // 3. Initial pair counts and the pair -> words index.
-  const pairCount = new Map<number, number>();
-  const where = new Map<number, number[]>();
-  for (let w = 0; w < words.length; w++) {
-    const s = words[w]!;
-    for (let i = 0; i + 1 < lens[w]!; i++) {
-      const k = s[i]! * PAIR + s[i + 1]!;
-      pairCount.set(k, (pairCount.get(k) ?? 0) + freq[w]!);
-      let list = where.get(k);
-      if (!list) where.set(k, (list = []));
-      if (list[list.length - 1] !== w) list.push(w);
+  // 3. Initial pair counts and the pair -> words index, by pair id.
+  const pairs = new PairIndex();
+  let counts = new Float64Array(1 << 16);
+  const where: (number[] | undefined)[] = [];
+  const bump = (x: number, y: number, d: number, word: number): number => {
+    const pid = pairs.idOf(x, y);
+    if (pid >= counts.length) {
+      const grown = new Float64Array(counts.length * 2);
+      grown.set(counts);
+      counts = grown;
     }
+    counts[pid] = counts[pid]! + d;
+    if (d > 0) {
+      let list = where[pid];
+      if (!list) where[pid] = list = [];
+      if (list[list.length - 1] !== word) list.push(word);
+    }
+    return pid;
+  };
+  for (let v = 0; v < nWords; v++) {
+    const o = start[v]!;
+    for (let i = 0; i + 1 < lens[v]!; i++) bump(pool[o + i]!, pool[o + i + 1]!, freq[v]!, v);
   }
   const heap = new PairHeap();
-  for (const [k, c] of pairCount) heap.push(c, k);
+  for (let pid = 0; pid < pairs.size; pid++) if (counts[pid]! > 0) heap.push(counts[pid]!, pid);
 
   // 4. Merge.
   const tokenIds = new Map(tokens.map((t, id) => [t, id]));
   const merges: [string, string][] = [];
-  const total = vocabSize - tokens.length;
-  const touched = new Map<number, number>();
+  const target = vocabSize - tokens.length;
+  const touched = new Map<number, boolean>();
   while (tokens.length < vocabSize && heap.size > 0) {
-    const [count, key] = heap.pop();
-    const current = pairCount.get(key) ?? 0;
+    const [count, pid] = heap.pop();
+    const current = counts[pid]!;
     if (current !== count) {
-      if (current > 0) heap.push(current, key);
+      if (current > 0) heap.push(current, pid);
       continue;
     }
     if (count < minFrequency) break;
-    const a = Math.floor(key / PAIR);
-    const b = key - a * PAIR;
+    const a = pairs.left(pid);
+    const b = pairs.right(pid);
     // Two merges can make the same string ("ĠĠ"+"Ġ" and "Ġ"+"ĠĠ"): the second reuses the id.
     const joined = tokens[a]! + tokens[b]!;
     let m = tokenIds.get(joined);
@@ -239,49 +317,40 @@ export async function trainBpe(opts: TrainBpeOptions): Promise<Tokenizer> {
       tokenIds.set(joined, m);
     }
     merges.push([tokens[a]!, tokens[b]!]);
-    pairCount.delete(key);
+    counts[pid] = 0;
     touched.clear();
-    const mm = m;
-    const change = (x: number, y: number, d: number, w: number): void => {
-      const k = x * PAIR + y;
-      pairCount.set(k, (pairCount.get(k) ?? 0) + d);
-      touched.set(k, 1);
-      if (d > 0) {
-        let list = where.get(k);
-        if (!list) where.set(k, (list = []));
-        if (list[list.length - 1] !== w) list.push(w);
-      }
+    const change = (x: number, y: number, d: number, word: number): void => {
+      const k = bump(x, y, d, word);
+      // A lower count needs no new heap entry: the stale, higher one is re-checked when popped.
+      if (d > 0) touched.set(k, true);
+      else if (!touched.has(k)) touched.set(k, false);
     };
-    for (const w of where.get(key) ?? []) {
-      const s = words[w]!;
-      const len = lens[w]!;
-      const f = freq[w]!;
+    for (const v of where[pid] ?? []) {
+      const o = start[v]!;
+      const len = lens[v]!;
+      const f = freq[v]!;
       let out = 0;
       for (let i = 0; i < len; ) {
-        if (i + 1 < len && s[i] === a && s[i + 1] === b) {
+        if (i + 1 < len && pool[o + i] === a && pool[o + i + 1] === b) {
           if (out > 0) {
-            change(s[out - 1]!, a, -f, w);
-            change(s[out - 1]!, mm, f, w);
+            change(pool[o + out - 1]!, a, -f, v);
+            change(pool[o + out - 1]!, m, f, v);
           }
           if (i + 2 < len) {
-            change(b, s[i + 2]!, -f, w);
-            change(mm, s[i + 2]!, f, w);
+            change(b, pool[o + i + 2]!, -f, v);
+            change(m, pool[o + i + 2]!, f, v);
           }
-          s[out++] = mm;
+          pool[o + out++] = m;
           i += 2;
-        } else s[out++] = s[i++]!;
+        } else pool[o + out++] = pool[o + i++]!;
       }
-      lens[w] = out;
+      lens[v] = out;
     }
-    where.delete(key);
-    for (const k of touched.keys()) {
-      const c = pairCount.get(k)!;
-      if (c <= 0) pairCount.delete(k);
-      else heap.push(c, k);
-    }
-    if (merges.length % 1000 === 0) opts.onProgress?.({ phase: 'merge', done: merges.length, total });
+    where[pid] = undefined;
+    for (const [k, grew] of touched) if (grew && counts[k]! > 0) heap.push(counts[k]!, k);
+    if (merges.length % 1000 === 0) opts.onProgress?.({ phase: 'merge', done: merges.length, total: target });
   }
-  opts.onProgress?.({ phase: 'merge', done: merges.length, total });
+  opts.onProgress?.({ phase: 'merge', done: merges.length, total: target });
   return buildTrained(tokens, merges, specials, pattern);
 }
 

@@ -23,7 +23,15 @@ export const CRLF = 32;
 export const MARK = 64;
 /** \p{White_Space}: what \s means in Oniguruma and Rust's regex (tokenizer.json, tiktoken, llama.cpp) */
 export const WHITE_SPACE = 128;
-const KNOWN = 256;
+/** \p{P} */
+export const PUNCT = 256;
+/** \p{S} */
+export const SYMBOL = 512;
+/** \p{Cc} or \p{Cf} */
+export const CONTROL = 1024;
+/** \p{Mn} */
+export const NONSPACING = 2048;
+const KNOWN = 1 << 15;
 
 const table = new Uint16Array(0x110000);
 
@@ -34,6 +42,10 @@ const reUp = /^[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]$/u;
 const reLo = /^[\p{Ll}\p{Lm}\p{Lo}\p{M}]$/u;
 const reM = /^\p{M}$/u;
 const reW = /^\p{White_Space}$/u;
+const reP = /^\p{P}$/u;
+const reSym = /^\p{S}$/u;
+const reC = /^[\p{Cc}\p{Cf}]$/u;
+const reMn = /^\p{Mn}$/u;
 
 function compute(cp: number): number {
   // Lone surrogates are category Cs: none of the classes.
@@ -47,6 +59,10 @@ function compute(cp: number): number {
   if (reLo.test(ch)) k |= LOWERISH;
   if (reM.test(ch)) k |= MARK;
   if (reW.test(ch)) k |= WHITE_SPACE;
+  if (reP.test(ch)) k |= PUNCT;
+  if (reSym.test(ch)) k |= SYMBOL;
+  if (reC.test(ch)) k |= CONTROL;
+  if (reMn.test(ch)) k |= NONSPACING;
   if (cp === 10 || cp === 13) k |= CRLF;
   return k;
 }
