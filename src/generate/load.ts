@@ -4,10 +4,11 @@
  * folder or GGUF file) and the decoding defaults its generation_config.json
  * gives. Used by `lmkit generate` and `lmkit bench generate`.
  */
-import { loadModel, type LoadedModel } from '../models/load.js';
+import { NotFoundError } from '../errors.js';
+import { loadModel, type LoadedModel } from '../models/index.js';
 import type { CausalLM } from '../models/types.js';
 import type { Runtime } from '../tensor/runtime.js';
-import { Tokenizer } from '../tokenizers/index.js';
+import type { Tokenizer } from '../tokenizers/index.js';
 import type { GenerateOptions } from './types.js';
 
 export interface LoadedGenerator {
@@ -20,8 +21,8 @@ export interface LoadedGenerator {
 
 export async function loadGenerator(ref: string, opts: { rt: Runtime; dtype?: 'f32' | 'keep' }): Promise<LoadedGenerator> {
   const loaded = await loadModel(ref, { rt: opts.rt, dtype: opts.dtype ?? 'keep' });
-  const tokenizer = await Tokenizer.load(loaded.source.path);
-  return { model: loaded.model, tokenizer, defaults: defaultsFrom(loaded), loaded };
+  if (!loaded.tokenizer) throw new NotFoundError(ref, 'the model has no tokenizer files (tokenizer.json, tokenizer.model, vocab.json + merges.txt); generation needs one');
+  return { model: loaded.model, tokenizer: loaded.tokenizer, defaults: defaultsFrom(loaded), loaded };
 }
 
 /** generation_config.json as options: its sampling settings apply only when it asks for sampling. */
