@@ -35,3 +35,5 @@ export {
   type ShardSet, type Batch, type SamplerState, type SamplerOptions,
 } from './data/index.js';
 export * from './train/index.js';
+export * from './models/gguf/index.js';
+export { convertModel, outputFormat, type ConvertOptions, type ConvertResult, type ConvertDType } from './models/convert.js';

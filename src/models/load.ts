@@ -10,6 +10,7 @@ import type { Runtime } from '../tensor/runtime.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { GenerationConfig } from './generation-config.js';
 import { hfFolderSource } from './hf-folder.js';
+import { ggufSource } from './gguf/source.js';
 import type { LanguageModel, ModelConfig } from './registry.js';
 
 /** Something that reads a tokenizer from a model folder: lmkit's `Tokenizer` class (its static `load`). */
@@ -46,7 +47,7 @@ export interface ModelSourceInfo {
 export interface LoadedModel<T = Tokenizer> {
   /** In eval mode (dropout off); call model.train() to fine-tune. */
   readonly model: LanguageModel;
-  /** The tokenizer, when the source has tokenizer files (and it was not turned off). */
+  /** The tokenizer, when the source has tokenizer files (GGUF: its tokenizer.* metadata) and it was not turned off. */
   readonly tokenizer?: T;
   readonly config: ModelConfig;
   readonly generationConfig: GenerationConfig;
@@ -63,11 +64,11 @@ export interface ModelSource {
 }
 
 /** Where models come from, tried in order. */
-export const MODEL_SOURCES: readonly ModelSource[] = [hfFolderSource];
+export const MODEL_SOURCES: readonly ModelSource[] = [hfFolderSource, ggufSource];
 
 export async function loadModel<T = Tokenizer>(ref: string, opts: LoadModelOptions<T>): Promise<LoadedModel<T>> {
   const sources = opts.sources ?? MODEL_SOURCES;
   const source = sources.find((s) => s.matches(ref));
-  if (!source) throw new NotFoundError(ref, `no model here; expected one of: ${sources.map((s) => s.kind).join(', ')} (a Hugging Face model folder holds config.json and model.safetensors)`);
+  if (!source) throw new NotFoundError(ref, `no model here; expected one of: ${sources.map((s) => s.kind).join(', ')} (a Hugging Face model folder holds config.json and model.safetensors; a GGUF file ends in .gguf)`);
   return source.load(ref, opts);
 }

@@ -6,12 +6,14 @@ import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   bench: () => import('./bench.js'),
+  convert: () => import('./convert.js'),
   corpus: () => import('./corpus.js'),
   data: () => import('./data.js'),
   estimate: () => import('./estimate.js'),
   eval: () => import('./eval.js'),
   generate: () => import('./generate.js'),
   inspect: () => import('./inspect.js'),
+  quantize: () => import('./quantize.js'),
   runs: () => import('./runs.js'),
   train: () => import('./train.js'),
   tokenize: () => import('./tokenize.js'),
