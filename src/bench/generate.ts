@@ -15,7 +15,7 @@ import { numberFlag, parseFlags, writeLine, type CliIo } from '../cli/command.js
 import { FileFormatError, NotFoundError, UsageError } from '../errors.js';
 import { generate } from '../generate/generate.js';
 import { loadGenerator } from '../generate/load.js';
-import { stepLogits } from '../generate/step.js';
+import { stepLogitsViews } from '../generate/step.js';
 import type { CausalLM } from '../models/types.js';
 import { createRuntime } from '../tensor/index.js';
 import { Rng } from '../tensor/rng.js';
@@ -67,7 +67,7 @@ function timeRuns(reps: number, tokens: number, warmUp: boolean, run: () => void
 function prefill(model: CausalLM, ids: number[]): void {
   const cache = model.newCache(ids.length);
   try {
-    stepLogits(model, [{ ids, cache }]);
+    stepLogitsViews(model, [{ ids, cache }]).release();
   } finally {
     cache.dispose();
   }
@@ -76,7 +76,7 @@ function prefill(model: CausalLM, ids: number[]): void {
 function decode(model: CausalLM, ids: number[]): void {
   const cache = model.newCache(ids.length);
   try {
-    for (const id of ids) stepLogits(model, [{ ids: [id], cache }]);
+    for (const id of ids) stepLogitsViews(model, [{ ids: [id], cache }]).release();
   } finally {
     cache.dispose();
   }
