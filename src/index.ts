@@ -37,3 +37,4 @@ export {
 export * from './train/index.js';
 export * from './models/gguf/index.js';
 export { convertModel, outputFormat, type ConvertOptions, type ConvertResult, type ConvertDType } from './models/convert.js';
+export { loadNativeBackend, nativeIsas, type NativeBackend, type NativeOptions, type Isa } from './backends/native/index.js';

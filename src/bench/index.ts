@@ -20,6 +20,8 @@ export const benches: Record<string, BenchEntry> = {
     summary: 'training step tokens/s and peak RSS of GPT-2-style models: lmkit vs PyTorch; --config data: tokenizing MB/s',
     load: async () => (await import('./train.js')).default,
   },
+  matvec: { summary: 'decode matvec GB/s (f32, f16, q8_0, q4_0; 4K vs huge pages) vs a plain read of the weights', load: async () => (await import('./matvec.js')).default },
+  matmul: { summary: 'f32 matmul GFLOP/s: lmkit native vs OpenBLAS sgemm, square or transformer shapes', load: async () => (await import('./matmul.js')).default },
   load: { summary: 'load a model file: lmkit positional reads vs readFileSync, time and peak RSS', load: async () => (await import('./load.js')).default },
   tokenize: {
     summary: 'cl100k/o200k encode MB/s: lmkit vs js-tiktoken and gpt-tokenizer',
