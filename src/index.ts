@@ -31,7 +31,7 @@ export {
   generate, generateBatch, stream, beamSearch, Scheduler, QueueFullError,
   logLikelihood, logLikelihoods, promptLogprobs, perplexity, compileSchema,
   type GenerateOptions, type GenerateResult, type StreamPiece, type FinishReason, type SamplingOptions,
-  type ResponseFormat, type TokenLogprob, type BeamOptions, type BeamResult,
+  type ResponseFormat, type TextTokenizer as GenerationTokenizer, type TokenLogprob, type BeamOptions, type BeamResult,
   type SchedulerOptions, type SchedulerRequest, type SchedulerEvent, type RequestHandle,
   type LogLikelihood, type Perplexity,
 } from './generate/index.js';

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { CausalLM } from '../models/types.js';
 import { constraintFor } from './constrained/index.js';
 import { Sequence } from './sequence.js';
-import { stepLogits } from './step.js';
+import { stepLogitsViews } from './step.js';
 import type { GenerateOptions, GenerateResult, Prompt, StreamPiece, TextTokenizer } from './types.js';
 
 /** Token ids of a prompt: text is encoded (with BOS unless addSpecial is false); ids are checked and copied. */
@@ -68,8 +68,13 @@ export function stream(model: CausalLM, tokenizer: TextTokenizer, prompt: Prompt
         }
         const input = seq.nextInput();
         if (!input) break;
-        const [logits] = stepLogits(model, [input]);
-        const piece = seq.consume(input, logits!);
+        const step = stepLogitsViews(model, [input]);
+        let piece: StreamPiece | null;
+        try {
+          piece = seq.consume(input, step.rows[0]!);
+        } finally {
+          step.release();
+        }
         if (piece) yield piece;
       }
       resolve(seq.result());
@@ -125,11 +130,15 @@ export async function generateBatch(
       const live = seqs.filter((s) => !s.done);
       if (live.length === 0) break;
       const inputs = live.map((s) => s.nextInput()!);
-      const logits = stepLogits(model, inputs);
-      live.forEach((s, i) => {
-        s.consume(inputs[i]!, logits[i]!);
-        if (s.done) s.dispose();
-      });
+      const step = stepLogitsViews(model, inputs);
+      try {
+        live.forEach((s, i) => {
+          s.consume(inputs[i]!, step.rows[i]!);
+          if (s.done) s.dispose();
+        });
+      } finally {
+        step.release();
+      }
     }
     return seqs.map((s) => s.result());
   } finally {

@@ -58,6 +58,7 @@ export class Sampler {
   private readonly work: Float32Array;
   private readonly scratch: Float32Array;
   private readonly order: Int32Array | null;
+  private readonly weights: Float64Array;
 
   constructor(
     readonly vocabSize: number,
@@ -84,6 +85,7 @@ export class Sampler {
     const warps = this.temperature > 0 && (this.topK > 0 || this.topP < 1);
     this.scratch = new Float32Array(warps ? vocabSize : 0);
     this.order = this.temperature > 0 && this.topP < 1 ? new Int32Array(vocabSize) : null;
+    this.weights = new Float64Array(this.temperature > 0 ? vocabSize : 0);
   }
 
   get greedy(): boolean {
@@ -102,7 +104,7 @@ export class Sampler {
    */
   sample(raw: Float32Array, mask?: Uint32Array): number {
     const x = this.process(raw, mask);
-    return this.greedy ? argmax(x) : drawFrom(x, this.rng);
+    return this.greedy ? argmax(x) : drawFrom(x, this.rng, this.weights);
   }
 
   /** Applies every processor to a copy of raw; returns the sampler's work buffer. */
@@ -148,20 +150,29 @@ export function argmax(x: Float32Array): number {
   return best;
 }
 
-/** Draws an id with probability softmax(x); -1 when every logit is -Infinity. */
-export function drawFrom(x: Float32Array, rng: Rng): number {
+/**
+ * Draws an id with probability softmax(x); -1 when every logit is -Infinity.
+ * The exponentials go to `weights` (at least x.length long) in one pass, so
+ * each is computed once; the sum and the scan are in float64 and in id order.
+ */
+export function drawFrom(x: Float32Array, rng: Rng, weights: Float64Array = new Float64Array(x.length)): number {
+  const n = x.length;
   let max = -Infinity;
-  for (let i = 0; i < x.length; i++) if (x[i]! > max) max = x[i]!;
+  for (let i = 0; i < n; i++) if (x[i]! > max) max = x[i]!;
   if (max === -Infinity) return -1;
   let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += Math.exp(x[i]! - max);
+  for (let i = 0; i < n; i++) {
+    const w = Math.exp(x[i]! - max);
+    weights[i] = w;
+    sum += w;
+  }
   const u = rng.float() * sum;
   let cum = 0;
   let last = -1;
-  for (let i = 0; i < x.length; i++) {
-    const l = x[i]!;
-    if (l === -Infinity) continue;
-    cum += Math.exp(l - max);
+  for (let i = 0; i < n; i++) {
+    const w = weights[i]!;
+    if (w === 0) continue;
+    cum += w;
     last = i;
     if (u < cum) return i;
   }

@@ -175,3 +175,37 @@ test('JSON-schema requests batched with free-text ones still produce valid JSON'
   }
   assert.equal((await free.results)[0]!.tokens.length, 10);
 });
+
+test('admission is first come, first served', async () => {
+  const model = new TinyAttentionLM(rt, { vocabSize: tok.vocabSize, seed: 19 });
+  const sched = new Scheduler(model, tok, { maxBatch: 1 });
+  const order: number[] = [];
+  const hs = [0, 1, 2, 3].map((i) => sched.submit({ prompt: `p${i}`, seed: i, maxTokens: 3 }));
+  hs.forEach((h, i) => void h.results.then(() => order.push(i)));
+  sched.runUntilIdle();
+  await Promise.all(hs.map((h) => h.results));
+  assert.deepEqual(order, [0, 1, 2, 3]);
+});
+
+test('a failing model step fails the requests in it and the scheduler keeps serving', async () => {
+  const model = new TinyAttentionLM(rt, { vocabSize: tok.vocabSize, seed: 20 });
+  const step = model.step.bind(model);
+  let fail = true;
+  model.step = (batch) => {
+    if (fail) {
+      fail = false;
+      throw new Error('device lost');
+    }
+    return step(batch);
+  };
+  const sched = new Scheduler(model, tok);
+  const events: SchedulerEvent[] = [];
+  const a = sched.submit({ prompt: 'a', seed: 1, maxTokens: 3 }, (e) => events.push(e));
+  sched.runUntilIdle();
+  await assert.rejects(a.results, /device lost/);
+  assert.equal(events.at(-1)!.type, 'error');
+  const b = sched.submit({ prompt: 'b', seed: 1, maxTokens: 3 });
+  sched.runUntilIdle();
+  assert.equal((await b.results)[0]!.tokens.length, 3);
+  assert.equal(sched.active, 0);
+});

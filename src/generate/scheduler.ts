@@ -23,7 +23,7 @@ import { QueueFullError } from './errors.js';
 import { encodePrompt } from './generate.js';
 import { choiceSeed, logSumExp, randomSeed, topEntries } from './sampling.js';
 import { Sequence } from './sequence.js';
-import { row, stepLogits, type RowLogits } from './step.js';
+import { row, stepLogitsViews, type RowLogits } from './step.js';
 import type { GenerateOptions, GenerateResult, Prompt, StreamPiece, TextTokenizer, TokenLogprob } from './types.js';
 
 export interface SchedulerOptions {
@@ -227,22 +227,26 @@ export class Scheduler {
     }
     if (inputs.length === 0) return false;
     this.steps++;
-    let logits: RowLogits[];
+    let step: { rows: RowLogits[]; release(): void };
     try {
-      logits = stepLogits(this.model, inputs);
+      step = stepLogitsViews(this.model, inputs);
     } catch (e) {
       for (const job of new Set(owners.map((o) => o.job))) this.fail(job, e);
       return true;
     }
-    owners.forEach((o, i) => {
-      if (o.job.finished) return;
-      try {
-        if ('prefix' in o) this.prefixDone(o.job, o.prefix, inputs[i]!, logits[i]!);
-        else this.deliver(o.job, o.seq, inputs[i]!, logits[i]!);
-      } catch (e) {
-        this.fail(o.job, e);
-      }
-    });
+    try {
+      owners.forEach((o, i) => {
+        if (o.job.finished) return;
+        try {
+          if ('prefix' in o) this.prefixDone(o.job, o.prefix, inputs[i]!, step.rows[i]!);
+          else this.deliver(o.job, o.seq, inputs[i]!, step.rows[i]!);
+        } catch (e) {
+          this.fail(o.job, e);
+        }
+      });
+    } finally {
+      step.release();
+    }
     return true;
   }
 

@@ -45,6 +45,7 @@ export class Sequence {
   private readonly decoder: StreamingDecoder;
   private readonly stop: StopMatcher;
   private readonly endIds: Set<number>;
+  private readonly extraEndIds: number[];
   private readonly topN: number;
   private readonly promptTopN: number;
   private readonly constraint: TokenConstraint | null;
@@ -74,6 +75,7 @@ export class Sequence {
     this.promptLogprobs = extras.promptLogprobs !== undefined ? [null] : null;
     this.stop = new StopMatcher(opts.stop);
     this.endIds = new Set(opts.ignoreEos ? [] : [...tokenizer.eosIds, ...(opts.stopTokenIds ?? [])]);
+    this.extraEndIds = [...this.endIds].filter((id) => !tokenizer.eosIds.includes(id));
     this.decoder = tokenizer.decoder({ skipSpecial: opts.skipSpecial ?? true });
     // Decode the output in the context of the last prompt token, so a leading
     // space that depends on it (SentencePiece's '▁') comes out as in the full text.
@@ -189,7 +191,7 @@ export class Sequence {
     let token: number;
     const c = this.constraint;
     if (c) {
-      token = this.sampler.sample(raw, c.allowed(remaining));
+      token = this.sampler.sample(raw, this.withEndIds(c, c.allowed(remaining)));
       if (token < 0 || (!this.endIds.has(token) && !c.fits(token, remaining))) token = this.sampler.sample(raw, c.forced(remaining));
     } else {
       token = this.sampler.sample(raw);
@@ -215,6 +217,14 @@ export class Sequence {
     this.text += text;
     const piece: StreamPiece = lp?.top ? { text, token, logprob: lp.logprob, top: lp.top } : lp ? { text, token, logprob: lp.logprob } : { text, token };
     return this.finishReason ? { ...piece, finishReason: this.finishReason } : piece;
+  }
+
+  /** Adds end ids the tokenizer does not list (stopTokenIds, generation_config) once the output is complete. */
+  private withEndIds(c: TokenConstraint, mask: Uint32Array): Uint32Array {
+    if (!c.complete || this.extraEndIds.length === 0) return mask;
+    const m = mask.slice();
+    for (const e of this.extraEndIds) if (e >>> 5 < m.length) m[e >>> 5]! |= 1 << (e & 31);
+    return m;
   }
 
   /** Ends the sequence and returns the text still held (incomplete characters, a partial stop string). */

@@ -14,23 +14,42 @@ export interface RowLogits {
 }
 
 export function stepLogits(model: CausalLM, batch: readonly StepInput[]): RowLogits[] {
-  if (batch.length === 0) return [];
+  const step = stepLogitsViews(model, batch);
+  try {
+    return step.rows.map((r) => ({ data: r.data.slice(), rows: r.rows, vocab: r.vocab }));
+  } finally {
+    step.release();
+  }
+}
+
+/**
+ * Like stepLogits, but the rows are views of the runtime's buffers, valid
+ * until release(): the generation loop reads them once, straight away, so
+ * this saves a V-float copy per sequence per step.
+ */
+export function stepLogitsViews(model: CausalLM, batch: readonly StepInput[]): { rows: RowLogits[]; release(): void } {
+  if (batch.length === 0) return { rows: [], release: () => {} };
   const rt = model.rt;
   const outs = rt.tidy(() => rt.noGrad(() => model.step(batch)));
+  const release = () => {
+    for (const t of outs) t.dispose();
+  };
   const V = model.config.vocabSize;
   try {
     if (outs.length !== batch.length) {
       throw new ShapeError('step', outs.map((o) => o.shape), `model.step returned ${outs.length} outputs for ${batch.length} sequences`);
     }
-    return outs.map((t, i) => {
-      const rows = batch[i]!.allLogits ? batch[i]!.ids.length : 1;
-      if (t.numel !== rows * V) throw new ShapeError('step', [t.shape], `sequence ${i}: expected ${rows} x ${V} logits`);
+    const rows = outs.map((t, i) => {
+      const n = batch[i]!.allLogits ? batch[i]!.ids.length : 1;
+      if (t.numel !== n * V) throw new ShapeError('step', [t.shape], `sequence ${i}: expected ${n} x ${V} logits`);
       const data =
-        t.dtype === 'f32' && t.isContiguous ? (t.data as Float32Array).slice(t.offset, t.offset + t.numel) : Float32Array.from(t.toArray());
-      return { data, rows, vocab: V };
+        t.dtype === 'f32' && t.isContiguous ? (t.data as Float32Array).subarray(t.offset, t.offset + t.numel) : Float32Array.from(t.toArray());
+      return { data, rows: n, vocab: V };
     });
-  } finally {
-    for (const t of outs) t.dispose();
+    return { rows, release };
+  } catch (e) {
+    release();
+    throw e;
   }
 }
 

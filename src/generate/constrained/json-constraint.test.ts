@@ -136,3 +136,13 @@ test('a budget below the shortest valid output is an error before any step', asy
   );
   assert.equal(model.calls.length, 0);
 });
+
+test('extra stop token ids end a complete constrained output like EOS does', async () => {
+  const tok = new ByteTokenizer({ extra: ['<end>'] });
+  const end = tok.idOf('<end>');
+  const { scriptedLM } = await import('../testing/scripted.js');
+  const model = scriptedLM(rt, tok.vocabSize, 2, [0x31, 0x32, end]);
+  const r = await generate(model, tok, 'x', { temperature: 0, maxTokens: 10, stopTokenIds: [end], responseFormat: { type: 'json_schema', schema: { type: 'integer' } } });
+  assert.equal(r.text, '12');
+  assert.equal(r.finishReason, 'eos');
+});

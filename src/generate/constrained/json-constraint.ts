@@ -19,10 +19,14 @@ import { K, Matcher, S, type State } from './matcher.js';
 import type { GrammarNode } from './schema.js';
 import { child, type TokenTable } from './token-table.js';
 
+/** Masks kept per grammar: 1024 masks of a 150k vocabulary take 19 MB. */
+const MAX_CACHED_MASKS = 1024;
+
 /** A compiled grammar bound to one tokenizer's token table; shared by every sequence using it. */
 export class JsonGrammar implements ConstraintFactory {
   readonly matcher: Matcher;
   private readonly words: number;
+  private cachedMasks = 0;
 
   constructor(
     readonly table: TokenTable,
@@ -44,7 +48,11 @@ export class JsonGrammar implements ConstraintFactory {
     if (s.mask) return s.mask;
     const m = this.stringMask(s) ?? this.trieMask(s);
     if (s.accepting) for (const e of this.table.eosIds) m[e >>> 5]! |= 1 << (e & 31);
-    s.mask = m;
+    // Length-bounded strings make a new state per length; cap what is kept (V/8 bytes per mask).
+    if (this.cachedMasks < MAX_CACHED_MASKS) {
+      s.mask = m;
+      this.cachedMasks++;
+    }
     return m;
   }
 
