@@ -42,6 +42,8 @@ export interface SamplingOptions {
   /** OpenAI-style penalties on tokens already generated (0: off). */
   readonly presencePenalty?: number;
   readonly frequencyPenalty?: number;
+  /** Added to the logits of these token ids (OpenAI's logit_bias). */
+  readonly logitBias?: Readonly<Record<number, number>>;
 }
 
 export interface GenerateRequest {

@@ -94,6 +94,14 @@ function headLabels(head: WithClassificationHead): string[] {
   return Array.from({ length: n }, (_, i) => `LABEL_${i}`);
 }
 
+function checkBias(bias: Readonly<Record<number, number>>, vocab: number): Readonly<Record<number, number>> {
+  for (const k of Object.keys(bias)) {
+    const id = Number(k);
+    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new InvalidArgumentError('generate', 'logit_bias', `token id ${k} is not in [0, ${vocab})`);
+  }
+  return bias;
+}
+
 const FINISH: Record<GenFinish, FinishReason> = { stop: 'stop', eos: 'stop', length: 'length', abort: 'cancelled' };
 
 export class ModelEngine implements Engine {
@@ -191,6 +199,7 @@ export class ModelEngine implements Engine {
           ...(s.seed !== undefined ? { seed: s.seed } : {}),
           ...(s.presencePenalty ? { presencePenalty: s.presencePenalty } : {}),
           ...(s.frequencyPenalty ? { frequencyPenalty: s.frequencyPenalty } : {}),
+          ...(s.logitBias ? { logitBias: checkBias(s.logitBias, self.info.vocabSize) } : {}),
           ...(req.stop && req.stop.length > 0 ? { stop: req.stop } : {}),
           ...(req.logprobs !== null && req.logprobs !== undefined ? { logprobs: req.logprobs } : {}),
           ...(req.echo ? { echo: true } : {}),

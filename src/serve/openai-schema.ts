@@ -46,6 +46,8 @@ const samplingFields = {
   seed: int('an integer').nullish(),
   /** Not in OpenAI's API (vLLM's name): keep generating past end-of-sequence tokens, for benchmarks. */
   ignore_eos: z.boolean().nullish(),
+  /** Token id (as a string key) -> bias added to its logit, -100..100 (OpenAI's range; -100 bans, 100 forces). */
+  logit_bias: z.record(z.string().regex(/^\d+$/, { error: 'keys must be token ids' }), z.number().min(-100).max(100)).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   user: z.string().optional(),

@@ -140,6 +140,22 @@ describe('server on a tiny model in a worker thread', () => {
     assert.ok(together.every((r) => r.usage!.completion_tokens === 10));
   });
 
+  it('logit_bias bans and forces tokens', async () => {
+    const ask = (bias?: Record<string, number>) =>
+      client.completions.create({ model: dir, prompt: 'The tent is', max_tokens: 1, temperature: 0, logprobs: 0, ...(bias ? { logit_bias: bias } : {}) });
+    const greedy = (await ask()).choices[0]!.logprobs!.tokens![0]!;
+    const local = await openEngine(dir, { backend: 'js' });
+    try {
+      const [id] = await local.tokenize(greedy);
+      const banned = (await ask({ [String(id)]: -100 })).choices[0]!.text;
+      assert.notEqual(banned, greedy);
+      const [forced] = await local.tokenize(' light');
+      assert.equal((await ask({ [String(forced)]: 100 })).choices[0]!.text, local.tokenizer.decode([forced!]));
+    } finally {
+      await local.close();
+    }
+  });
+
   it('echo logprobs over HTTP equal promptLogprobs() in-process', async () => {
     const r = await client.completions.create({ model: dir, prompt: 'Shipping took two days.', max_tokens: 0, echo: true, logprobs: 1 });
     const local = await openEngine(dir, { backend: 'js' });

@@ -42,7 +42,10 @@ function toMessages(body: ChatCompletionBody): ChatMessage[] {
   });
 }
 
-export function samplingFromBody(body: { temperature?: number | null; top_p?: number | null; top_k?: number | null; seed?: number | null; presence_penalty?: number | null; frequency_penalty?: number | null }, choice: number): SamplingOptions {
+export function samplingFromBody(
+  body: { temperature?: number | null; top_p?: number | null; top_k?: number | null; seed?: number | null; presence_penalty?: number | null; frequency_penalty?: number | null; logit_bias?: Record<string, number> | null },
+  choice: number,
+): SamplingOptions {
   return {
     temperature: body.temperature ?? 1,
     topP: body.top_p ?? 1,
@@ -51,6 +54,7 @@ export function samplingFromBody(body: { temperature?: number | null; top_p?: nu
     ...(body.seed != null ? { seed: body.seed + choice } : {}),
     ...(body.presence_penalty ? { presencePenalty: body.presence_penalty } : {}),
     ...(body.frequency_penalty ? { frequencyPenalty: body.frequency_penalty } : {}),
+    ...(body.logit_bias && Object.keys(body.logit_bias).length > 0 ? { logitBias: Object.fromEntries(Object.entries(body.logit_bias).map(([k, v]) => [Number(k), v])) } : {}),
   };
 }
 
