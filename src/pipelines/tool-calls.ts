@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { JsonSchema } from '../serve/engine.js';
-import { StopMatcher } from '../serve/stop-matcher.js';
+import { StopMatcher } from '../generate/stop.js';
 import type { ToolCall, ToolSpec } from './chat-template.js';
 
 export const TOOL_CALL_OPEN = '<tool_call>';
@@ -141,10 +141,12 @@ export class ToolCallStreamSplitter {
       }
       text = all;
     }
+    const before = this.gate.pending;
     const r = this.gate.push(text);
     if (r.stopped) {
+      // The tag and whatever followed it in this piece start the held call.
       this.buffering = true;
-      this.buffer = r.tail ?? '';
+      this.buffer = (before + text).slice(r.text.length);
     }
     return r.text;
   }

@@ -28,7 +28,7 @@ import {
   type ScoreResult,
   type TokenLogprob,
 } from '../engine.js';
-import { StopMatcher } from '../stop-matcher.js';
+import { StopMatcher } from '../../generate/stop.js';
 
 export type MockCall =
   | { readonly method: 'generate'; readonly request: GenerateRequest }
