@@ -66,6 +66,8 @@ export interface ModelEngineOptions {
   readonly maxQueue?: number;
   /** Prompt tokens prefilled per step (default 512). */
   readonly prefillChunk?: number;
+  /** Token ids that end generation besides the tokenizer's EOS ids (generation_config.json's). */
+  readonly stopTokenIds?: readonly number[];
 }
 
 /** Generation's tokenizer view: encodes with special tokens recognised. */
@@ -111,6 +113,7 @@ export class ModelEngine implements Engine {
   private readonly texts = new Map<number, { text: string; bytes: number[] }>();
   private readonly head: WithClassificationHead | null;
   private readonly handles = new Set<{ cancel(): void }>();
+  private readonly stopTokenIds: readonly number[];
   private closed = false;
 
   constructor(
@@ -125,6 +128,7 @@ export class ModelEngine implements Engine {
       ...(opts.prefillChunk !== undefined ? { prefillChunk: opts.prefillChunk } : {}),
     });
     this.head = classificationHeadOf(model);
+    this.stopTokenIds = opts.stopTokenIds ?? [];
     let memoryBytes = 0;
     const params = (model as { parameters?: () => Tensor[] }).parameters?.() ?? [];
     for (const p of params) memoryBytes += p.data.byteLength;
@@ -204,6 +208,7 @@ export class ModelEngine implements Engine {
           ...(req.logprobs !== null && req.logprobs !== undefined ? { logprobs: req.logprobs } : {}),
           ...(req.echo ? { echo: true } : {}),
           ...(req.ignoreEos ? { ignoreEos: true } : {}),
+          ...(self.stopTokenIds.length > 0 ? { stopTokenIds: self.stopTokenIds } : {}),
           ...(req.constraint ? { responseFormat: req.constraint.type === 'json_object' ? { type: 'json' } : { type: 'json_schema', schema: req.constraint.schema } } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });

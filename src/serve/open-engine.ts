@@ -5,9 +5,8 @@
  * thread (worker/model-module.ts).
  */
 import type { BackendKind } from '../backends/index.js';
-import { loadModel } from '../models/load.js';
+import { loadGenerator } from '../generate/load.js';
 import { createRuntime } from '../tensor/index.js';
-import { NotFoundError } from '../errors.js';
 import { ModelEngine } from './model-engine.js';
 
 export interface OpenEngineOptions {
@@ -45,9 +44,10 @@ export async function openEngine(ref: string, opts: OpenEngineOptions = {}): Pro
     ...(opts.warn ? { warn: opts.warn } : {}),
   });
   // Inference keeps matrices in their stored type (f16, quantized): half the memory or less.
-  const loaded = await loadModel(ref, { rt, dtype: 'keep' });
-  if (!loaded.tokenizer) throw new NotFoundError(ref, 'the model has no tokenizer (tokenizer.json, tokenizer.model, vocab.json + merges.txt, or GGUF tokenizer metadata); a server needs one');
-  return new ModelEngine(loaded.model, loaded.tokenizer, {
+  const { model, tokenizer, defaults } = await loadGenerator(ref, { rt, dtype: 'keep' });
+  return new ModelEngine(model, tokenizer, {
+    // generation_config.json's eos_token_id list ends generation too.
+    ...(defaults.stopTokenIds ? { stopTokenIds: defaults.stopTokenIds } : {}),
     id: opts.id ?? ref,
     builtIn: ref === 'default',
     ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
