@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'file_format'
   | 'not_found'
   | 'usage'
-  | 'io';
+  | 'io'
+  | 'overloaded';
 
 export class LmkitError extends Error {
   readonly [marker] = true;

@@ -28,6 +28,14 @@ export {
   factRecall, factMatch, allFactsStated, factTokens, type ChrfOptions,
 } from './eval/metrics/index.js';
 export {
+  generate, generateBatch, stream, beamSearch, Scheduler, QueueFullError,
+  logLikelihood, logLikelihoods, promptLogprobs, perplexity, compileSchema,
+  type GenerateOptions, type GenerateResult, type StreamPiece, type FinishReason, type SamplingOptions,
+  type ResponseFormat, type TextTokenizer as GenerationTokenizer, type TokenLogprob, type BeamOptions, type BeamResult,
+  type SchedulerOptions, type SchedulerRequest, type SchedulerEvent, type RequestHandle,
+  type LogLikelihood, type Perplexity,
+} from './generate/index.js';
+export {
   ByteTokenizer, readDocuments, detectFormat, resolveInputs, prepareShards, openShards, TokenSplit, BatchSampler, evalBatches,
   TokenShard, ShardWriter, bytesPerToken, checkTokenizer, manifestMatches, readManifest as readShardManifest,
   type TextTokenizer, type DocPiece, type DocSplit, type SourceFormat, type SourceOptions, type ShardManifest, type PrepareOptions,

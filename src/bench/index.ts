@@ -27,4 +27,8 @@ export const benches: Record<string, BenchEntry> = {
     summary: 'cl100k/o200k encode MB/s: lmkit vs js-tiktoken and gpt-tokenizer',
     load: async () => (await import('./tokenize.js')).default,
   },
+  generate: {
+    summary: 'prompt processing and decode tokens/s vs llama.cpp (llama-bench) on the same GGUF',
+    load: async () => (await import('./generate.js')).default,
+  },
 };

@@ -11,6 +11,7 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
   data: () => import('./data.js'),
   estimate: () => import('./estimate.js'),
   eval: () => import('./eval.js'),
+  generate: () => import('./generate.js'),
   inspect: () => import('./inspect.js'),
   quantize: () => import('./quantize.js'),
   runs: () => import('./runs.js'),
