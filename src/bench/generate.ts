@@ -10,14 +10,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { backendFromEnv } from '../cli/commands/generate.js';
+import { hubFromEnv, runtimeFromEnv } from '../cli/env.js';
 import { numberFlag, parseFlags, writeLine, type CliIo } from '../cli/command.js';
 import { FileFormatError, NotFoundError, UsageError } from '../errors.js';
 import { generate } from '../generate/generate.js';
 import { loadGenerator } from '../generate/load.js';
 import { stepLogitsViews } from '../generate/step.js';
 import type { CausalLM } from '../models/types.js';
-import { createRuntime } from '../tensor/index.js';
 import { Rng } from '../tensor/rng.js';
 import type { BenchModule } from './index.js';
 
@@ -139,9 +138,8 @@ const bench: BenchModule = {
     const threadsFlag = numberFlag('bench generate', 'threads', v.threads, { integer: true, min: 1 });
     const ref = v.model ?? 'default';
     const llamaBin = v['llama-bench'] ?? io.env['LLAMA_BENCH'];
-    const settings = backendFromEnv(io.env, threadsFlag);
-    const rt = createRuntime({ ...settings, warn: (m) => writeLine(io.stderr, m) });
-    const { model, tokenizer } = await loadGenerator(ref, { rt });
+    const rt = runtimeFromEnv(io, threadsFlag !== undefined ? { threads: threadsFlag } : {});
+    const { model, tokenizer } = await loadGenerator(ref, { rt, hub: hubFromEnv(io.env) });
     if (P + D > model.config.contextLength) throw new UsageError('bench generate', `--prompt-tokens + --decode-tokens = ${P + D} exceeds the model's context ${model.config.contextLength}`);
     const vocab = Math.min(model.config.vocabSize, tokenizer.vocabSize);
     const rng = new Rng(1234);
@@ -168,7 +166,7 @@ const bench: BenchModule = {
         if (r >= 0) gens.push((res.tokens.length * 1000) / (performance.now() - t0));
       }
       if (llamaBin && gguf) {
-        const c = runLlamaBench(llamaBin, ref, P, D, settings.threads, reps);
+        const c = runLlamaBench(llamaBin, ref, P, D, rt.backend.threads, reps);
         cppPp.push(...c.prompt);
         cppTg.push(...c.decode);
         build = c.build;
@@ -181,7 +179,7 @@ const bench: BenchModule = {
     const out = {
       model: ref,
       backend: rt.backend.name,
-      threads: settings.threads ?? null,
+      threads: rt.backend.threads,
       samples: pps.length,
       prompt_tokens: P,
       decode_tokens: D,

@@ -45,6 +45,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): CliSettings {
   };
 }
 
+/** Download settings for `hf:org/name` model references. */
+export function hubFromEnv(env: NodeJS.ProcessEnv): { cacheDir: string; endpoint: string; token?: string } {
+  const s = settingsFromEnv(env);
+  return { cacheDir: s.cacheDir, endpoint: s.hfEndpoint, ...(s.hfToken ? { token: s.hfToken } : {}) };
+}
+
 /** A runtime per the environment; `threads` (a --threads flag) overrides LMKIT_THREADS. */
 export function runtimeFromEnv(io: CliIo, opts: { threads?: number; seed?: number } = {}): Runtime {
   const s = settingsFromEnv(io.env);

@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors.js';
 import { loadModel, type LoadedModel } from '../models/index.js';
 import type { CausalLM } from '../models/types.js';
 import type { Runtime } from '../tensor/runtime.js';
+import type { HubOptions } from '../io/hub.js';
 import type { Tokenizer } from '../tokenizers/index.js';
 import type { GenerateOptions } from './types.js';
 
@@ -19,8 +20,8 @@ export interface LoadedGenerator {
   readonly loaded: LoadedModel;
 }
 
-export async function loadGenerator(ref: string, opts: { rt: Runtime; dtype?: 'f32' | 'keep' }): Promise<LoadedGenerator> {
-  const loaded = await loadModel(ref, { rt: opts.rt, dtype: opts.dtype ?? 'keep' });
+export async function loadGenerator(ref: string, opts: { rt: Runtime; dtype?: 'f32' | 'keep'; hub?: HubOptions }): Promise<LoadedGenerator> {
+  const loaded = await loadModel(ref, { rt: opts.rt, dtype: opts.dtype ?? 'keep', ...(opts.hub ? { hub: opts.hub } : {}) });
   if (!loaded.tokenizer) throw new NotFoundError(ref, 'the model has no tokenizer files (tokenizer.json, tokenizer.model, vocab.json + merges.txt); generation needs one');
   return { model: loaded.model, tokenizer: loaded.tokenizer, defaults: defaultsFrom(loaded), loaded };
 }

@@ -1,9 +1,8 @@
 /**
  * `loadModel(ref, { rt })`: one entry point for every place a model can come
  * from. `ref` is matched against a small table of sources, in order; each
- * source knows one kind of reference (a Hugging Face folder today; GGUF files,
- * `hf:org/name` downloads and a built-in default slot in beside it by adding
- * an entry to MODEL_SOURCES). Every source returns the same `LoadedModel`.
+ * source knows one kind of reference (the built-in `default`, `hf:org/name`
+ * downloads, Hugging Face folders, GGUF files). Every source returns the same `LoadedModel`.
  */
 import { NotFoundError } from '../errors.js';
 import type { Runtime } from '../tensor/runtime.js';
@@ -11,6 +10,8 @@ import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { GenerationConfig } from './generation-config.js';
 import { hfFolderSource } from './hf-folder.js';
 import { ggufSource } from './gguf/source.js';
+import { builtinSource, hubSource } from './extra-sources.js';
+import type { HubOptions } from '../io/hub.js';
 import type { LanguageModel, ModelConfig } from './registry.js';
 
 /** Something that reads a tokenizer from a model folder: lmkit's `Tokenizer` class (its static `load`). */
@@ -32,7 +33,9 @@ export interface LoadModelOptions<T = Tokenizer> {
    */
   readonly dtype?: 'f32' | 'keep';
   /** The sources to try, in order (default MODEL_SOURCES). */
-  readonly sources?: readonly ModelSource[];
+  readonly sources?: readonly ModelSource[] | undefined;
+  /** Where and how `hf:org/name` references download (the CLI fills it from LMKIT_CACHE, HF_ENDPOINT, HF_TOKEN). */
+  readonly hub?: HubOptions;
 }
 
 export interface ModelSourceInfo {
@@ -64,11 +67,11 @@ export interface ModelSource {
 }
 
 /** Where models come from, tried in order. */
-export const MODEL_SOURCES: readonly ModelSource[] = [hfFolderSource, ggufSource];
+export const MODEL_SOURCES: readonly ModelSource[] = [builtinSource, hubSource, hfFolderSource, ggufSource];
 
 export async function loadModel<T = Tokenizer>(ref: string, opts: LoadModelOptions<T>): Promise<LoadedModel<T>> {
   const sources = opts.sources ?? MODEL_SOURCES;
   const source = sources.find((s) => s.matches(ref));
-  if (!source) throw new NotFoundError(ref, `no model here; expected one of: ${sources.map((s) => s.kind).join(', ')} (a Hugging Face model folder holds config.json and model.safetensors; a GGUF file ends in .gguf)`);
+  if (!source) throw new NotFoundError(ref, `no model here; expected one of: ${sources.map((s) => s.kind).join(', ')} (a Hugging Face model folder holds config.json and model.safetensors; a GGUF file ends in .gguf; hf:org/name downloads; default is the built-in model)`);
   return source.load(ref, opts);
 }

@@ -17,6 +17,9 @@ export interface OpenEngineOptions {
   /** lmkit's data folder and download cache (for registered names and hub models). */
   readonly home?: string;
   readonly cacheDir?: string;
+  /** Hub address and token for `hf:` references (default https://huggingface.co, none). */
+  readonly hubEndpoint?: string;
+  readonly hubToken?: string;
   /** Sequences decoded together (default 16). */
   readonly maxBatch?: number;
   /** Requests waiting for a slot before the queue is full (default 64). */
@@ -44,7 +47,10 @@ export async function openEngine(ref: string, opts: OpenEngineOptions = {}): Pro
     ...(opts.warn ? { warn: opts.warn } : {}),
   });
   // Inference keeps matrices in their stored type (f16, quantized): half the memory or less.
-  const { model, tokenizer, defaults } = await loadGenerator(ref, { rt, dtype: 'keep' });
+  const hub = opts.cacheDir
+    ? { cacheDir: opts.cacheDir, ...(opts.hubEndpoint ? { endpoint: opts.hubEndpoint } : {}), ...(opts.hubToken ? { token: opts.hubToken } : {}) }
+    : undefined;
+  const { model, tokenizer, defaults } = await loadGenerator(ref, { rt, dtype: 'keep', ...(hub ? { hub } : {}) });
   return new ModelEngine(model, tokenizer, {
     // generation_config.json's eos_token_id list ends generation too.
     ...(defaults.stopTokenIds ? { stopTokenIds: defaults.stopTokenIds } : {}),

@@ -39,7 +39,7 @@ type Reply = (messages: readonly ChatMessage[], s: Sampling, signal: AbortSignal
 async function localReply(model: string, io: CliIo): Promise<{ reply: Reply; close(): Promise<void>; name: string }> {
   const [{ openEngine }, { settingsFromEnv }, { ChatPipeline }] = await Promise.all([import('../../serve/open-engine.js'), import('../env.js'), import('../../pipelines/chat.js')]);
   const s = settingsFromEnv(io.env);
-  const engine = await openEngine(model, { backend: s.backend, ...(s.threads !== undefined ? { threads: s.threads } : {}), home: s.home, cacheDir: s.cacheDir, warn: (m) => io.stderr.write(m + '\n') });
+  const engine = await openEngine(model, { backend: s.backend, ...(s.threads !== undefined ? { threads: s.threads } : {}), home: s.home, cacheDir: s.cacheDir, hubEndpoint: s.hfEndpoint, ...(s.hfToken ? { hubToken: s.hfToken } : {}), warn: (m) => io.stderr.write(m + '\n') });
   const chat = new ChatPipeline(engine);
   return {
     name: engine.info.id,

@@ -4,7 +4,7 @@
  */
 import { numberFlag, parseFlags, writeLine, type CliIo, type Command } from '../command.js';
 import { evaluateOnCorpus } from '../../eval/corpus-eval.js';
-import { runtimeFromEnv } from '../env.js';
+import { hubFromEnv, runtimeFromEnv } from '../env.js';
 import { InvalidArgumentError, UsageError } from '../../errors.js';
 import { resolveInputs } from '../../data/inputs.js';
 import { readDocuments, type SourceFormat } from '../../data/sources.js';
@@ -38,7 +38,7 @@ async function runCorpusEval(
   const limit = numberFlag('eval', 'limit', values.limit, { integer: true, min: 1 });
   const threads = numberFlag('eval', 'threads', values.threads, { integer: true, min: 1 });
   const rt = runtimeFromEnv(io, threads !== undefined ? { threads } : {});
-  const { model, tokenizer } = await loadModel(values.model ?? 'default', { rt });
+  const { model, tokenizer } = await loadModel(values.model ?? 'default', { rt, hub: hubFromEnv(io.env) });
   if (!tokenizer) throw new InvalidArgumentError('eval', 'model', 'has no tokenizer files');
   const r = await evaluateOnCorpus(model, tokenizer, values.corpus, {
     split: split as 'train' | 'valid' | 'test',
@@ -98,7 +98,7 @@ const command: Command = {
     const tok = await loadTokenizerFile(values.tokenizer ?? values.model);
     if (tok.eosId === undefined) throw new InvalidArgumentError('eval', 'tokenizer', 'has no EOS token to separate documents');
     const rt = runtimeFromEnv(io, threads !== undefined ? { threads } : {});
-    const { model } = await loadModel(values.model, { rt });
+    const { model } = await loadModel(values.model, { rt, hub: hubFromEnv(io.env) });
     const ids: number[] = [];
     for (const f of files) {
       let piece = '';

@@ -9,7 +9,7 @@ import { beamSearch } from '../../generate/beam.js';
 import { stream } from '../../generate/generate.js';
 import { loadGenerator } from '../../generate/load.js';
 import type { GenerateOptions, GenerateResult, ResponseFormat } from '../../generate/types.js';
-import { createRuntime } from '../../tensor/index.js';
+import { hubFromEnv, runtimeFromEnv } from '../env.js';
 import { numberFlag, parseFlags, readAll, writeLine, type CliIo, type Command } from '../command.js';
 
 const usage = `lmkit generate --model M --prompt TEXT [flags]
@@ -57,14 +57,6 @@ const flags = {
   'no-bos': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
-
-/** The backend settings the CLI reads from the environment, once. */
-export function backendFromEnv(env: NodeJS.ProcessEnv, threadsFlag?: number): { backend: BackendKind; threads?: number } {
-  const backend = (env['LMKIT_BACKEND'] ?? 'auto') as BackendKind;
-  if (!['auto', 'js', 'native'].includes(backend)) throw new UsageError('env', `LMKIT_BACKEND must be auto, js or native, got '${backend}'`);
-  const threads = threadsFlag ?? numberFlag('env', 'LMKIT_THREADS', env['LMKIT_THREADS'], { integer: true, min: 1 });
-  return threads !== undefined ? { backend, threads } : { backend };
-}
 
 function readSchema(file: string): unknown {
   let text: string;
@@ -124,10 +116,9 @@ const command: Command = {
     set('logprobs', n('logprobs', { integer: true, min: 0, max: 20 }));
     set('stop', v.stop);
     set('responseFormat', responseFormat);
-    const settings = backendFromEnv(io.env);
     const prompt = v.prompt === undefined || v.prompt === '-' ? await readAll(io.stdin) : v.prompt;
-    const rt = createRuntime({ ...settings, warn: (m) => writeLine(io.stderr, m) });
-    const { model, tokenizer, defaults } = await loadGenerator(v.model ?? 'default', { rt });
+    const rt = runtimeFromEnv(io);
+    const { model, tokenizer, defaults } = await loadGenerator(v.model ?? 'default', { rt, hub: hubFromEnv(io.env) });
     const opts: GenerateOptions = { ...defaults, ...given };
 
     if (beams !== undefined) {

@@ -115,6 +115,8 @@ const command: Command = {
       ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
       home: settings.home,
       cacheDir: settings.cacheDir,
+      hubEndpoint: settings.hfEndpoint,
+      ...(settings.hfToken ? { hubToken: settings.hfToken } : {}),
       maxBatch,
       maxQueue,
       ...(bufferPool !== undefined ? { maxPooledBytes: bufferPool } : {}),

@@ -100,6 +100,8 @@ export async function localRunner(model: string, io: CliIo): Promise<TaskRunner>
     ...(s.threads !== undefined ? { threads: s.threads } : {}),
     home: s.home,
     cacheDir: s.cacheDir,
+    hubEndpoint: s.hfEndpoint,
+    ...(s.hfToken ? { hubToken: s.hfToken } : {}),
     warn: (m) => io.stderr.write(m + '\n'),
   });
   const prompts = promptsFor(engine.info);
