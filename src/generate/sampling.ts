@@ -20,10 +20,26 @@ import {
   applyTemperature,
   applyTopK,
   applyTopP,
+  hasFinite,
+  softmaxInto,
   TokenCounts,
   validateSampling,
+  type SoftmaxFn,
 } from './logits.js';
+import type { Backend } from '../backends/backend.js';
 import type { SamplingOptions, TopLogprob } from './types.js';
+
+const view = (a: Float32Array) => ({ data: a, dtype: 'f32' as const, shape: [a.length], strides: [1], offset: 0 });
+
+/** The backend's softmax kernel over plain arrays. */
+export function backendSoftmax(backend: Backend): SoftmaxFn {
+  return (x, out) => backend.softmax(view(x), view(out));
+}
+
+/** The backend's log-softmax kernel over plain arrays. */
+export function backendLogSoftmax(backend: Backend): SoftmaxFn {
+  return (x, out) => backend.logSoftmax(view(x), view(out));
+}
 
 /** A random 32-bit seed, for requests that did not give one. */
 export function randomSeed(): number {
@@ -58,12 +74,15 @@ export class Sampler {
   private readonly work: Float32Array;
   private readonly scratch: Float32Array;
   private readonly order: Int32Array | null;
-  private readonly weights: Float64Array;
+  private readonly probs: Float32Array;
+  private readonly softmax: SoftmaxFn;
 
   constructor(
     readonly vocabSize: number,
     opts: SamplingOptions,
     promptIds: readonly number[] = [],
+    /** The softmax to sample with: the model runtime's backend kernel in generation (see backendSoftmax). */
+    softmax: SoftmaxFn = softmaxInto,
   ) {
     validateSampling('generate', opts);
     this.seed = opts.seed ?? randomSeed();
@@ -85,7 +104,8 @@ export class Sampler {
     const warps = this.temperature > 0 && (this.topK > 0 || this.topP < 1);
     this.scratch = new Float32Array(warps ? vocabSize : 0);
     this.order = this.temperature > 0 && this.topP < 1 ? new Int32Array(vocabSize) : null;
-    this.weights = new Float64Array(this.temperature > 0 ? vocabSize : 0);
+    this.probs = new Float32Array(this.temperature > 0 ? vocabSize : 0);
+    this.softmax = softmax;
   }
 
   get greedy(): boolean {
@@ -104,7 +124,7 @@ export class Sampler {
    */
   sample(raw: Float32Array, mask?: Uint32Array): number {
     const x = this.process(raw, mask);
-    return this.greedy ? argmax(x) : drawFrom(x, this.rng, this.weights);
+    return this.greedy ? argmax(x) : drawFrom(x, this.rng, this.probs, this.softmax);
   }
 
   /** Applies every processor to a copy of raw; returns the sampler's work buffer. */
@@ -118,7 +138,7 @@ export class Sampler {
     if (this.greedy) return x;
     applyTemperature(x, this.temperature);
     if (this.topK > 0) applyTopK(x, this.topK, this.scratch);
-    if (this.topP < 1) applyTopP(x, this.topP, this.scratch, this.order!);
+    if (this.topP < 1) applyTopP(x, this.topP, this.scratch, this.order!, this.softmax);
     if (this.minP > 0) applyMinP(x, this.minP);
     return x;
   }
@@ -152,25 +172,20 @@ export function argmax(x: Float32Array): number {
 
 /**
  * Draws an id with probability softmax(x); -1 when every logit is -Infinity.
- * The exponentials go to `weights` (at least x.length long) in one pass, so
- * each is computed once; the sum and the scan are in float64 and in id order.
+ * `softmax` computes the probabilities (the backend's kernel in generation);
+ * the draw is one Rng.float() against their float64 running sum in id order.
  */
-export function drawFrom(x: Float32Array, rng: Rng, weights: Float64Array = new Float64Array(x.length)): number {
+export function drawFrom(x: Float32Array, rng: Rng, probs: Float32Array = new Float32Array(x.length), softmax: SoftmaxFn = softmaxInto): number {
+  if (!hasFinite(x)) return -1;
+  softmax(x, probs);
   const n = x.length;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) if (x[i]! > max) max = x[i]!;
-  if (max === -Infinity) return -1;
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const w = Math.exp(x[i]! - max);
-    weights[i] = w;
-    sum += w;
-  }
+  for (let i = 0; i < n; i++) sum += probs[i]!;
   const u = rng.float() * sum;
   let cum = 0;
   let last = -1;
   for (let i = 0; i < n; i++) {
-    const w = weights[i]!;
+    const w = probs[i]!;
     if (w === 0) continue;
     cum += w;
     last = i;
