@@ -4,6 +4,13 @@
  * @module
  */
 export * from './errors.js';
+export {
+  createRuntime, Runtime, Tensor, backward, grad, defineOp, Rng, ops,
+  DTYPES, isQuantized, f16ToF32, f32ToF16, bf16ToF32, f32ToBf16,
+  type RuntimeOptions, type TensorOptions, type NestedArray, type TensorLike, type VjpContext, type OpSpec,
+  type DType, type FloatDType, type QuantDType, type TypedArray,
+} from './tensor/index.js';
+export { createBackend, createJsBackend, type Backend, type BackendKind, type BackendChoice, type View } from './backends/index.js';
 export * from './io/index.js';
 export * from './nn/index.js';
 export * from './models/index.js';
@@ -28,6 +35,19 @@ export {
   type SchedulerOptions, type SchedulerRequest, type SchedulerEvent, type RequestHandle,
   type LogLikelihood, type Perplexity,
 } from './generate/index.js';
+export {
+  pipeline, PIPELINE_TASKS, ChatPipeline, ChatTemplate, CHATML_TEMPLATE, SentimentPipeline, TranslationPipeline,
+  SummarizationPipeline, TextGenerationPipeline, EmbeddingsPipeline, cosineSimilarity, parseToolCalls, promptsFor,
+  type PipelineTask, type PipelineTypes, type PipelineOptions, type ChatMessage, type ChatReply, type ChatOptions,
+  type ToolCall, type ToolSpec, type ToolChoice, type SentimentResult, type SentimentOptions, type TaskAnswer,
+  type TranslationOptions, type EmbeddingOptions, type GenerationOptions, type GenerationOutput,
+} from './pipelines/index.js';
+export {
+  startServer, createApp, ModelEngine, openEngine, WorkerEngine, workerEngineLoader, MODEL_MODULE, ModelPool, KeyStore, ApiError,
+  MockEngine, ContextLengthError, collectGeneration,
+  type ServerOptions, type RunningServer, type Engine, type GenerateEvent, type GenerateRequest, type ModelInfo,
+  type OpenEngineOptions, type ApiKeyRecord, type MockEngineOptions,
+} from './serve/index.js';
 export {
   ByteTokenizer, readDocuments, detectFormat, resolveInputs, prepareShards, openShards, TokenSplit, BatchSampler, evalBatches,
   TokenShard, ShardWriter, bytesPerToken, checkTokenizer, manifestMatches, readManifest as readShardManifest,

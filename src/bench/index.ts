@@ -16,6 +16,7 @@ export interface BenchEntry {
 }
 
 export const benches: Record<string, BenchEntry> = {
+  serve: { summary: 'concurrent streaming clients against lmkit serve: req/s, tok/s, TTFT, latency, batching gain', load: async () => (await import('./serve.js')).default },
   train: {
     summary: 'training step tokens/s and peak RSS of GPT-2-style models: lmkit vs PyTorch; --config data: tokenizing MB/s',
     load: async () => (await import('./train.js')).default,

@@ -2,7 +2,8 @@
  * `lmkit eval perplexity --model M --data PATH`: sliding-window perplexity of
  * a model on text, JSONL or CSV data (documents joined with EOS, as in training).
  */
-import { numberFlag, parseFlags, writeLine, type Command } from '../command.js';
+import { numberFlag, parseFlags, writeLine, type CliIo, type Command } from '../command.js';
+import { evaluateOnCorpus } from '../../eval/corpus-eval.js';
 import { runtimeFromEnv } from '../env.js';
 import { InvalidArgumentError, UsageError } from '../../errors.js';
 import { resolveInputs } from '../../data/inputs.js';
@@ -12,6 +13,11 @@ import { perplexity } from '../../train/perplexity.js';
 import { loadTokenizerFile } from '../../train/tokenizer-setup.js';
 
 const usage = `lmkit eval perplexity --model M --data PATH [flags]
+lmkit eval corpus [--model M] --corpus DIR [--split test] [--limit N] [--json]
+
+corpus: task scores on a generated corpus split (lmkit corpus): perplexity,
+sentiment accuracy, translation and summary chrF, and the share of support
+answers stating the right facts, overall and on the held-out half.
 
   --model M          a model folder (Hugging Face layout, as lmkit train writes)
   --data PATH        text, JSONL or CSV files or folders (repeatable)
@@ -22,8 +28,40 @@ const usage = `lmkit eval perplexity --model M --data PATH [flags]
   --batch N          windows per forward pass (default 4)
   --json             print a JSON object`;
 
+async function runCorpusEval(
+  values: { model?: string; corpus?: string; split?: string; limit?: string; threads?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  if (!values.corpus) throw new UsageError('eval', '--corpus DIR is required (a folder written by lmkit corpus)');
+  const split = values.split ?? 'test';
+  if (!['train', 'valid', 'test'].includes(split)) throw new UsageError('eval', `--split must be train, valid or test, got '${split}'`);
+  const limit = numberFlag('eval', 'limit', values.limit, { integer: true, min: 1 });
+  const threads = numberFlag('eval', 'threads', values.threads, { integer: true, min: 1 });
+  const rt = runtimeFromEnv(io, threads !== undefined ? { threads } : {});
+  const { model, tokenizer } = await loadModel(values.model ?? 'default', { rt });
+  if (!tokenizer) throw new InvalidArgumentError('eval', 'model', 'has no tokenizer files');
+  const r = await evaluateOnCorpus(model, tokenizer, values.corpus, {
+    split: split as 'train' | 'valid' | 'test',
+    ...(limit !== undefined ? { limit } : {}),
+    onProgress: values.json ? undefined : (t, d, n) => io.stderr.write(`\r${t} ${d}/${n}   `),
+  });
+  if (values.json) {
+    writeLine(io.stdout, JSON.stringify({ model: values.model ?? 'default', ...r }));
+    return 0;
+  }
+  io.stderr.write('\n');
+  const f = (s: { value: number; count: number }, pct: boolean) => `${pct ? (100 * s.value).toFixed(1) + '%' : s.value.toFixed(1)} (n=${s.count})`;
+  writeLine(io.stdout, `split ${r.split}: perplexity ${r.perplexity.value.toFixed(3)} over ${r.perplexity.tokens} tokens`);
+  writeLine(io.stdout, `task                 all               held-out`);
+  writeLine(io.stdout, `sentiment accuracy   ${f(r.sentimentAccuracy.all, true).padEnd(18)}${f(r.sentimentAccuracy.heldOut, true)}`);
+  writeLine(io.stdout, `translation chrF     ${f(r.translationChrF.all, false).padEnd(18)}${f(r.translationChrF.heldOut, false)}`);
+  writeLine(io.stdout, `support right fact   ${f(r.supportFactShare.all, true).padEnd(18)}${f(r.supportFactShare.heldOut, true)}`);
+  writeLine(io.stdout, `summary chrF         ${f(r.summaryChrF.all, false).padEnd(18)}${f(r.summaryChrF.heldOut, false)}`);
+  return 0;
+}
+
 const command: Command = {
-  summary: 'evaluate a model: sliding-window perplexity on data',
+  summary: 'evaluate a model: perplexity on data, task scores on a corpus split',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseFlags('eval', {
@@ -40,11 +78,17 @@ const command: Command = {
         batch: { type: 'string' },
         threads: { type: 'string' },
         json: { type: 'boolean' },
+        corpus: { type: 'string' },
+        split: { type: 'string' },
+        limit: { type: 'string' },
       },
     });
     const [task, ...extra] = positionals;
-    if (task !== 'perplexity') throw new UsageError('eval', task ? `unknown evaluation '${task}'; available: perplexity` : 'name an evaluation: lmkit eval perplexity --model M --data PATH');
+    if (task !== 'perplexity' && task !== 'corpus') {
+      throw new UsageError('eval', task ? `unknown evaluation '${task}'; available: perplexity, corpus` : 'name an evaluation: lmkit eval perplexity --model M --data PATH');
+    }
     if (extra.length) throw new UsageError('eval', `unexpected argument '${extra[0]}'`);
+    if (task === 'corpus') return runCorpusEval(values, io);
     if (!values.model) throw new UsageError('eval', '--model M is required');
     if (!values.data?.length) throw new UsageError('eval', '--data PATH is required');
     const format = values.format as SourceFormat | undefined;
