@@ -93,11 +93,11 @@ export function applyTopK(logits: Float32Array, k: number, scratch: Float32Array
  * above t already hold mass >= p, the kept set lies among them. The threshold
  * falls tenfold until that holds (a flat distribution ends in a full sort).
  */
-export function applyTopP(logits: Float32Array, p: number, probs: Float32Array, order: Int32Array): void {
+export function applyTopP(logits: Float32Array, p: number, probs: Float32Array, order: Int32Array, softmax: SoftmaxFn = softmaxInto): void {
   const V = logits.length;
   if (p >= 1) return;
-  const total = softmaxInto(logits, probs);
-  if (total === 0) return;
+  if (!hasFinite(logits)) return;
+  softmax(logits, probs);
   let pmax = 0;
   for (let i = 0; i < V; i++) if (probs[i]! > pmax) pmax = probs[i]!;
   let threshold = pmax * 1e-3;
@@ -140,6 +140,19 @@ export function applyMinP(logits: Float32Array, minP: number): void {
   if (max === -Infinity) return;
   const cut = max + Math.log(minP);
   for (let i = 0; i < logits.length; i++) if (logits[i]! < cut) logits[i] = -Infinity;
+}
+
+/**
+ * softmax(x) into out. The samplers take it as a parameter so the runtime's
+ * backend can supply its vectorised kernel: in JS the V exponentials of a
+ * step cost ~1 ms at V = 32k, in the native kernel ~50 µs.
+ */
+export type SoftmaxFn = (x: Float32Array, out: Float32Array) => void;
+
+/** Whether any logit is above -Infinity (softmax of all -Infinity is undefined). */
+export function hasFinite(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i]! > -Infinity) return true;
+  return false;
 }
 
 /** Writes softmax(logits) into probs; returns the unnormalised sum (0 when every logit is -Infinity). */

@@ -80,3 +80,22 @@ test('choice seeds: choice 0 keeps the seed, others differ from it and from each
   const seeds = new Set([0, 1, 2, 3].map((i) => choiceSeed(123, i)));
   assert.equal(seeds.size, 4);
 });
+
+test('drawFrom picks the id whose cumulative interval holds the uniform draw (blocks, zeros, ragged tails)', () => {
+  const rng = new Rng(21);
+  for (const V of [1, 63, 64, 130, 1000]) {
+    const x = Float32Array.from({ length: V }, (_, i) => (i % 7 === 3 ? -Infinity : rng.normal() * 4));
+    const probs = new Float32Array(V);
+    const rngA = new Rng(5);
+    const rngB = new Rng(5);
+    for (let k = 0; k < 300; k++) {
+      const id = drawFrom(x, rngA, probs);
+      const total = probs.reduce((a, b) => a + b, 0);
+      const u = rngB.float() * total;
+      let before = 0;
+      for (let i = 0; i < id; i++) before += probs[i]!;
+      assert.ok(probs[id]! > 0, `V ${V}: drew a zero-probability id ${id}`);
+      assert.ok(u >= before - 1e-9 && u < before + probs[id]! + 1e-9, `V ${V}: u ${u} outside [${before}, ${before + probs[id]!})`);
+    }
+  }
+});

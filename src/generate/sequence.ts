@@ -11,7 +11,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { CausalLM, KVCache, StepInput } from '../models/types.js';
 import type { ConstraintFactory, TokenConstraint } from './constrained/constraint.js';
-import { Sampler, tokenLogprob } from './sampling.js';
+import { backendLogSoftmax, backendSoftmax, Sampler, topEntries } from './sampling.js';
+import type { SoftmaxFn } from './logits.js';
 import { row, type RowLogits } from './step.js';
 import { StopMatcher } from './stop.js';
 import type { FinishReason, GenerateOptions, GenerateResult, StreamingDecoder, StreamPiece, TextTokenizer, TokenLogprob } from './types.js';
@@ -49,6 +50,8 @@ export class Sequence {
   private readonly topN: number;
   private readonly promptTopN: number;
   private readonly constraint: TokenConstraint | null;
+  private readonly logSoftmax: SoftmaxFn;
+  private lsBuf: Float32Array | null = null;
 
   constructor(
     readonly model: CausalLM,
@@ -68,7 +71,8 @@ export class Sequence {
     this.maxTokens = Math.min(max, ctx - promptIds.length + 1);
     const vocab = Math.min(model.config.vocabSize, tokenizer.vocabSize);
     const seed = extras.seed ?? opts.seed;
-    this.sampler = new Sampler(vocab, seed === undefined ? opts : { ...opts, seed }, promptIds);
+    this.sampler = new Sampler(vocab, seed === undefined ? opts : { ...opts, seed }, promptIds, backendSoftmax(model.rt.backend));
+    this.logSoftmax = backendLogSoftmax(model.rt.backend);
     this.topN = checkTopN('logprobs', opts.logprobs);
     this.promptTopN = checkTopN('promptLogprobs', extras.promptLogprobs);
     this.logprobs = opts.logprobs !== undefined ? [] : null;
@@ -181,9 +185,12 @@ export class Sequence {
     return this.logprobs ? { ...r, logprobs: this.logprobs } : r;
   }
 
+  /** log-softmax of the raw logits (the backend's kernel), read at `token`, with the n best. */
   private logprobOf(raw: Float32Array, token: number, n: number): TokenLogprob {
-    const lp = tokenLogprob(raw, token, n);
-    return lp.top ? { token, logprob: lp.logprob, top: lp.top } : { token, logprob: lp.logprob };
+    const ls = (this.lsBuf ??= new Float32Array(raw.length));
+    this.logSoftmax(raw, ls);
+    const logprob = ls[token]!;
+    return n > 0 ? { token, logprob, top: topEntries(ls, n) } : { token, logprob };
   }
 
   private choose(raw: Float32Array): StreamPiece {
