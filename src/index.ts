@@ -58,3 +58,4 @@ export * from './train/index.js';
 export * from './models/gguf/index.js';
 export { convertModel, outputFormat, type ConvertOptions, type ConvertResult, type ConvertDType } from './models/convert.js';
 export { loadNativeBackend, nativeIsas, type NativeBackend, type NativeOptions, type Isa } from './backends/native/index.js';
+export { evaluateOnCorpus, type CorpusEvalResult, type CorpusEvalOptions, type TaskScore, type Score } from './eval/corpus-eval.js';
