@@ -221,7 +221,7 @@ test('config errors name the file and the field', async () => {
     await assert.rejects(loadModel(l, { rt }), (e: unknown) => e instanceof FileFormatError && e.file.endsWith('config.json'));
     rmSync(join(l, 'config.json'));
     await assert.rejects(loadModel(l, { rt }), (e: unknown) => e instanceof NotFoundError && /config\.json/.test(e.message));
-    await assert.rejects(loadModel(join(dir, 'nothing-here'), { rt }), /no model here; expected one of: hf-folder/);
+    await assert.rejects(loadModel(join(dir, 'nothing-here'), { rt }), /no model here; expected one of: default, hf, hf-folder, gguf/);
   } finally {
     cleanup();
   }
