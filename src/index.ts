@@ -29,11 +29,11 @@ export {
 } from './eval/metrics/index.js';
 export {
   generate, generateBatch, stream, beamSearch, Scheduler, QueueFullError,
-  logLikelihood, logLikelihoods, promptLogprobs, perplexity, compileSchema,
+  logLikelihood, logLikelihoods, promptLogprobs, compileSchema,
   type GenerateOptions, type GenerateResult, type StreamPiece, type FinishReason, type SamplingOptions,
   type ResponseFormat, type TextTokenizer as GenerationTokenizer, type TokenLogprob, type BeamOptions, type BeamResult,
   type SchedulerOptions, type SchedulerRequest, type SchedulerEvent, type RequestHandle,
-  type LogLikelihood, type Perplexity,
+  type LogLikelihood,
 } from './generate/index.js';
 export {
   pipeline, PIPELINE_TASKS, ChatPipeline, ChatTemplate, CHATML_TEMPLATE, SentimentPipeline, TranslationPipeline,

@@ -2,7 +2,7 @@
 # Rebuilds the built-in model (models/default) from nothing but lmkit's own code:
 # the seeded corpus, a byte-level BPE trained on it, a Llama-family model trained
 # on it, packaging, and the task evaluation recorded in models/default/eval.json.
-# Run from the repository root after `npm install`. About 1.5 hours on 2 cores.
+# Run from the repository root after `npm install`. About 50 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 lmkit() { node bin/lmkit.js "$@"; }

@@ -18,7 +18,7 @@ export type {
 } from './types.js';
 export { generate, generateBatch, stream, encodePrompt, type GenerationStream } from './generate.js';
 export { beamSearch, type BeamOptions, type BeamResult, type BeamHypothesis } from './beam.js';
-export { logLikelihood, logLikelihoods, scorePairs, encodePair, promptLogprobs, perplexity, type LogLikelihood, type Perplexity, type ScoreOptions } from './score.js';
+export { logLikelihood, logLikelihoods, scorePairs, encodePair, promptLogprobs, type LogLikelihood, type ScoreOptions } from './score.js';
 export { Scheduler, type SchedulerOptions, type SchedulerRequest, type SchedulerEvent, type RequestHandle } from './scheduler.js';
 export { QueueFullError } from './errors.js';
 export { Sampler, choiceSeed } from './sampling.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createRuntime } from '../tensor/index.js';
-import { encodePair, logLikelihood, logLikelihoods, perplexity, promptLogprobs, scorePairs } from './score.js';
+import { encodePair, logLikelihood, logLikelihoods, promptLogprobs, scorePairs } from './score.js';
 import { BOS, ByteTokenizer } from './testing/byte-tokenizer.js';
 import { scriptedLM } from './testing/scripted.js';
 import { TinyAttentionLM } from './testing/toy-lm.js';
@@ -92,30 +92,3 @@ test('promptLogprobs match the forward pass; the first token has none', () => {
   }
 });
 
-test('perplexity: one window equals exp(mean NLL); sliding windows score each token once with the given context', () => {
-  const tok = new ByteTokenizer();
-  const model = new TinyAttentionLM(rt, { vocabSize: tok.vocabSize, seed: 4, contextLength: 64 });
-  const ids = tok.encode('the quick brown fox jumps over the lazy dog');
-  const V = tok.vocabSize;
-  const lp = forwardLogprobs(model, ids);
-  let nll = 0;
-  for (let i = 1; i < ids.length; i++) nll -= lp[(i - 1) * V + ids[i]!]!;
-  const full = perplexity(model, ids);
-  assert.equal(full.tokens, ids.length - 1);
-  assert.ok(Math.abs(full.nll - nll) < 1e-3);
-  assert.ok(Math.abs(full.perplexity - Math.exp(nll / (ids.length - 1))) < 1e-3);
-  // window 16, stride 8: tokens [16, 24) are scored by the window starting at 8, with 8 tokens of context
-  const slid = perplexity(model, ids, { window: 16, stride: 8 });
-  assert.equal(slid.tokens, ids.length - 1);
-  let want = 0;
-  let prevEnd = 0;
-  for (let begin = 0; begin < ids.length; begin += 8) {
-    const end = Math.min(begin + 16, ids.length);
-    const w = forwardLogprobs(model, ids.slice(begin, end));
-    for (let j = Math.max(prevEnd, begin + 1); j < end; j++) want -= w[(j - begin - 1) * V + ids[j]!]!;
-    prevEnd = end;
-    if (end === ids.length) break;
-  }
-  assert.ok(Math.abs(slid.nll - want) < 1e-3);
-  assert.throws(() => perplexity(model, ids, { window: 100 }), /window: expected an integer in \[2, 64\], got 100/);
-});

@@ -1,7 +1,7 @@
 /**
  * Scoring text under the model: the log-likelihood of a continuation given a
- * context (multiple-choice evaluation), prompt logprobs (echo), and sliding-
- * window perplexity.
+ * context (multiple-choice evaluation) and prompt logprobs (echo). Sliding-
+ * window perplexity is src/train/perplexity.ts.
  *
  * logLikelihood follows lm-evaluation-harness exactly, so scores compare:
  * trailing whitespace of the context moves to the continuation; the
@@ -145,48 +145,4 @@ export function promptLogprobs(model: CausalLM, ids: readonly number[], opts: { 
   } finally {
     cache.dispose();
   }
-}
-
-export interface Perplexity {
-  readonly perplexity: number;
-  /** Sum of the negative log-likelihoods of the scored tokens. */
-  readonly nll: number;
-  /** Tokens scored (every token but the first). */
-  readonly tokens: number;
-}
-
-/**
- * Perplexity with a sliding window (Hugging Face's recipe): windows of
- * `window` tokens start every `stride` tokens; each scores only the tokens
- * the previous window did not, with up to window - stride tokens of context.
- */
-export function perplexity(model: CausalLM, ids: readonly number[], opts: { window?: number; stride?: number } = {}): Perplexity {
-  const window = opts.window ?? model.config.contextLength;
-  const stride = opts.stride ?? window;
-  if (!Number.isInteger(window) || window < 2 || window > model.config.contextLength) {
-    throw new InvalidArgumentError('perplexity', 'window', `expected an integer in [2, ${model.config.contextLength}], got ${window}`);
-  }
-  if (!Number.isInteger(stride) || stride < 1 || stride > window) throw new InvalidArgumentError('perplexity', 'stride', `expected an integer in [1, window = ${window}], got ${stride}`);
-  if (ids.length < 2) throw new InvalidArgumentError('perplexity', 'ids', 'needs at least 2 tokens');
-  let nll = 0;
-  let count = 0;
-  let prevEnd = 0;
-  for (let begin = 0; begin < ids.length; begin += stride) {
-    const end = Math.min(begin + window, ids.length);
-    const from = Math.max(prevEnd, begin + 1);
-    const cache = model.newCache(end - begin);
-    try {
-      const [l] = stepLogits(model, [{ ids: ids.slice(begin, end), cache, allLogits: true }]);
-      for (let j = from; j < end; j++) {
-        const x = row(l!, j - begin - 1);
-        nll -= x[ids[j]!]! - logSumExp(x);
-        count++;
-      }
-    } finally {
-      cache.dispose();
-    }
-    prevEnd = end;
-    if (end === ids.length) break;
-  }
-  return { perplexity: Math.exp(nll / count), nll, tokens: count };
 }

@@ -10,8 +10,8 @@ import type { CausalLM } from '../models/types.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 
 export interface PerplexityOptions {
-  /** Window length in tokens (at most the model's context). */
-  readonly context: number;
+  /** Window length in tokens (at most the model's context; default the model's context). */
+  readonly context?: number;
   /** How far each window advances; default `context` (no overlap). */
   readonly stride?: number;
   /** Windows of equal length run together, this many at a time. Default 4. */
@@ -47,9 +47,9 @@ export function slidingWindows(n: number, context: number, stride: number): Wind
   return out;
 }
 
-export function perplexity(model: CausalLM, ids: ArrayLike<number>, opts: PerplexityOptions): PerplexityResult {
+export function perplexity(model: CausalLM, ids: ArrayLike<number>, opts: PerplexityOptions = {}): PerplexityResult {
   const rt = model.rt;
-  const context = opts.context;
+  const context = opts.context ?? model.config.contextLength;
   const stride = opts.stride ?? context;
   if (!(Number.isInteger(context) && context >= 2)) throw new InvalidArgumentError('perplexity', 'context', `${context} must be an integer >= 2`);
   if (context > model.config.contextLength) throw new InvalidArgumentError('perplexity', 'context', `${context} exceeds the model's context length ${model.config.contextLength}`);
