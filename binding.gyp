@@ -44,6 +44,7 @@
         'native/cpu.cc',
         'native/huge-alloc.cc',
         'native/ops-attention.cc',
+        'native/ops-decode.cc',
         'native/ops-elementwise.cc',
         'native/ops-gemm.cc',
         'native/ops-index.cc',

@@ -124,6 +124,9 @@ napi_value init(napi_env env, napi_value exports) {
       {"allocHuge", js_alloc_huge},
       {"repackQuant", js_repack_quant},
       {"readSum", js_read_sum},
+      {"decodePlan", js_decode_plan},
+      {"decodePlanLayer", js_decode_plan_layer},
+      {"decodeStep", js_decode_step},
   };
   for (const Export& e : fns) {
     napi_value f;

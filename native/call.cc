@@ -40,7 +40,13 @@ double Call::num() {
   return data_->args[cur_++];
 }
 
-View Call::view(int argi, bool optional, bool raw) {
+View Call::view(int argi, bool optional, bool raw) { return view_of(nullptr, (uint32_t)argi, optional, raw); }
+
+View Call::view_in(napi_value list, uint32_t index, bool optional, bool raw) {
+  return view_of(list, index, optional, raw);
+}
+
+View Call::view_of(napi_value list, uint32_t argi, bool optional, bool raw) {
   View v;
   if (!ok) return v;
   int nd = (int)num();
@@ -69,7 +75,12 @@ View Call::view(int argi, bool optional, bool raw) {
   // The typed array arrives as its ArrayBuffer (N-API's typed-array queries test
   // every array type in turn; an ArrayBuffer lookup is one pointer read), with
   // its kind, byte offset and length in the descriptor, checked against the buffer.
-  napi_value a = arg(argi);
+  napi_value a = nullptr;
+  if (!list) {
+    a = arg((int)argi);
+  } else if (napi_get_element(env, list, argi, &a) != napi_ok) {
+    a = nullptr;
+  }
   void* data = nullptr;
   size_t bytes = 0;
   if (!a || napi_get_arraybuffer_info(env, a, &data, &bytes) != napi_ok) {

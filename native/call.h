@@ -77,6 +77,8 @@ class Call {
    * data, whose logical shape is not its array length; the op checks bytes).
    */
   View view(int argi, bool optional = false, bool raw = false);
+  /** Like view(), for a view whose buffer is element `index` of the JS array `list`. */
+  View view_in(napi_value list, uint32_t index, bool optional = false, bool raw = false);
   napi_value arg(int i) { return i < argc_ ? argv_[i] : nullptr; }
   int argc() const { return argc_; }
   /** Throws a JS error (first one wins) and marks the call failed. */
@@ -85,6 +87,7 @@ class Call {
   napi_value number(double v);
 
  private:
+  View view_of(napi_value list, uint32_t index, bool optional, bool raw);
   AddonData* data_ = nullptr;
   size_t cur_ = 0;
   napi_value argv_[12];

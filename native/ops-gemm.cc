@@ -9,6 +9,7 @@
 // data each tile packs (M/tm + N/tn rows and columns of K values).
 #include "ops.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "pool.h"
@@ -311,6 +312,44 @@ void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, in
   run_gemm(K, threads, g, bt, 1);
 }
 
+bool weight_rows(Call& c, const View& w, int btype, const char* op, const void** wp, int64_t* row_stride) {
+  char msg[160];
+  if (w.nd != 2) {
+    snprintf(msg, sizeof msg, "lmkit native %s: weights must be 2-D", op);
+    c.fail("RangeError", msg);
+    return false;
+  }
+  const int64_t N = w.shape[0], Kd = w.shape[1];
+  if (btype == B_Q8_0 || btype == B_Q4_0) {
+    const int64_t bytes = btype == B_Q8_0 ? 34 : 18;
+    if (w.type != napi_uint8_array || Kd % 32 || w.offset < 0) {
+      snprintf(msg, sizeof msg, "lmkit native %s: quantized weights need contiguous rows of whole 32-blocks", op);
+      c.fail("RangeError", msg);
+      return false;
+    }
+    const int64_t off = w.offset;  // quantized views count their offset in bytes
+    *row_stride = Kd / 32 * bytes;
+    if (off + N * *row_stride > w.length) {
+      snprintf(msg, sizeof msg, "lmkit native %s: quantized weights are shorter than their shape", op);
+      c.fail("RangeError", msg);
+      return false;
+    }
+    *wp = (const uint8_t*)w.base + off;
+    return true;
+  }
+  const bool ok = btype == B_F32 ? w.type == napi_float32_array
+                                 : (btype == B_F16 || btype == B_BF16) && w.type == napi_uint16_array;
+  const int64_t lo = w.offset, hi = w.offset + (N - 1) * w.strides[0] + (Kd - 1) * w.strides[1];
+  if (!ok || w.strides[1] != 1 || w.strides[0] < 0 || (N > 0 && Kd > 0 && (lo < 0 || hi >= w.length))) {
+    snprintf(msg, sizeof msg, "lmkit native %s: weights must have contiguous rows inside their array", op);
+    c.fail("RangeError", msg);
+    return false;
+  }
+  *wp = (const char*)w.base + w.offset * (btype == B_F32 ? 4 : 2);
+  *row_stride = w.strides[0];
+  return true;
+}
+
 // ---------------------------------------------------------------- JS entry points
 
 // matmul(a, b, out); args: accumulate, views a, b, out.
@@ -356,29 +395,7 @@ napi_value js_linear(napi_env env, napi_callback_info info) {
   }
   const void* wp = nullptr;
   int64_t row_stride = 0;
-  if (btype == B_Q8_0 || btype == B_Q4_0) {
-    const int64_t bytes = btype == B_Q8_0 ? 34 : 18;
-    if (w.type != napi_uint8_array || Kd % 32 || w.offset < 0) {
-      c.fail("RangeError", "lmkit native linear: quantized weights need contiguous rows of whole 32-blocks");
-      return nullptr;
-    }
-    int64_t off = w.offset;  // quantized views count their offset in bytes
-    row_stride = Kd / 32 * bytes;
-    if (off < 0 || off + N * row_stride > w.length) {
-      c.fail("RangeError", "lmkit native linear: quantized weights are shorter than their shape");
-      return nullptr;
-    }
-    wp = (const uint8_t*)w.base + off;
-  } else {
-    bool ok = btype == B_F32 ? w.type == napi_float32_array : (btype == B_F16 || btype == B_BF16) && w.type == napi_uint16_array;
-    int64_t lo = w.offset, hi = w.offset + (N - 1) * w.strides[0] + (Kd - 1) * w.strides[1];
-    if (!ok || w.strides[1] != 1 || w.strides[0] < 0 || (N > 0 && Kd > 0 && (lo < 0 || hi >= w.length))) {
-      c.fail("RangeError", "lmkit native linear: weights must have contiguous rows inside their array");
-      return nullptr;
-    }
-    wp = (const char*)w.base + w.offset * (btype == B_F32 ? 4 : 2);
-    row_stride = w.strides[0];
-  }
+  if (!weight_rows(c, w, btype, "linear", &wp, &row_stride)) return nullptr;
   // Optional argument 4: the weights in x8 form (repackQuant), for decode-sized inputs.
   const uint8_t* x8 = nullptr;
   napi_value x8v = c.arg(4);

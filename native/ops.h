@@ -15,6 +15,12 @@ int btype_of(const char* name);
  */
 void linear_any(const KernelTable* K, int threads, const float* x, int64_t M, int64_t Kd, const void* w, int btype,
                 int64_t row_stride, const float* bias, float* out, int64_t N, bool q8_activations, const uint8_t* x8);
+/**
+ * Checks a weight view w (N, K) of storage type btype (rows contiguous; quantized
+ * views raw, offset in bytes) and gives its first row and row stride (elements,
+ * or bytes when quantized). Fails the call with a message naming `op` otherwise.
+ */
+bool weight_rows(Call& c, const View& w, int btype, const char* op, const void** wp, int64_t* row_stride);
 /** A zeroed external ArrayBuffer of `bytes`, 2 MiB aligned, optionally on huge pages (huge-alloc.cc). */
 napi_value huge_buffer(napi_env env, size_t bytes, bool huge, void** data);
 
@@ -50,5 +56,8 @@ napi_value js_openblas_sgemm(napi_env env, napi_callback_info info);
 napi_value js_alloc_huge(napi_env env, napi_callback_info info);
 napi_value js_repack_quant(napi_env env, napi_callback_info info);
 napi_value js_read_sum(napi_env env, napi_callback_info info);
+napi_value js_decode_plan(napi_env env, napi_callback_info info);
+napi_value js_decode_plan_layer(napi_env env, napi_callback_info info);
+napi_value js_decode_step(napi_env env, napi_callback_info info);
 
 }  // namespace lmkit

@@ -33,6 +33,12 @@ export interface DecoderBlock extends Module {
 
 export abstract class DecoderLM<C extends BaseModelConfig = BaseModelConfig> extends Module implements CausalLM {
   abstract readonly config: C;
+  /**
+   * Whether `step` may run all layers in one fused native call when the
+   * architecture and backend offer one (Llama family on the native backend).
+   * false always takes the per-op path, the reference the fused one is tested against.
+   */
+  fusedDecode = true;
 
   constructor(readonly rt: Runtime) {
     super();
@@ -48,6 +54,14 @@ export abstract class DecoderLM<C extends BaseModelConfig = BaseModelConfig> ext
   protected abstract finalNorm(x: Tensor): Tensor;
   /** Rows (..., C) to logits (..., V). */
   protected abstract head(x: Tensor): Tensor;
+  /**
+   * Every block over the rows x (R, C) of a ragged step in one fused call,
+   * appending to the caches (reserved); null when this architecture has no
+   * fused path or it does not apply, and `step` runs the blocks one by one.
+   */
+  protected fusedBlocks(_x: Tensor, _segments: readonly RaggedSegment[], _positions: Int32Array): Tensor | null {
+    return null;
+  }
 
   forward(ids: Tensor | null, opts: ForwardOptions = {}): ForwardOutput {
     const C = this.config.hiddenSize;
@@ -115,8 +129,12 @@ export abstract class DecoderLM<C extends BaseModelConfig = BaseModelConfig> ext
         const C = this.config.hiddenSize;
         const positions = this.rt.tensor(posArray, [N], { dtype: 'i32' });
         let x = this.embedPositions(this.embed(this.rt.tensor(ids, [1, N], { dtype: 'i32' })).reshape(N, C), positions, false); // (N, C)
-        const ctx: BlockContext = { rows: { kind: 'ragged', segments }, rope: this.ropeTables(posArray), training: false };
-        this.blocks().forEach((block, l) => (x = block.forward(x, ctx, l)));
+        const fused = this.fusedDecode ? this.fusedBlocks(x, segments, posArray) : null;
+        if (fused) x = fused;
+        else {
+          const ctx: BlockContext = { rows: { kind: 'ragged', segments }, rope: this.ropeTables(posArray), training: false };
+          this.blocks().forEach((block, l) => (x = block.forward(x, ctx, l)));
+        }
         // Only the rows whose logits were asked for go through the head.
         const h = pick.length === N ? x : embedding(x, this.rt.tensor(Int32Array.from(pick), [pick.length], { dtype: 'i32' })); // (M, C)
         const logits = this.head(this.finalNorm(h)); // (M, V)

@@ -1,6 +1,8 @@
 /**
  * A key/value cache for one sequence: per layer, keys and values of shape
- * (Hkv, allocated, D), filled up to `length`.
+ * (Hkv, allocated, D), filled up to `length`. All of them live in one buffer
+ * (layers, 2, Hkv, allocated, D) (keys then values per layer), so a native
+ * decode step reaches every layer of a sequence through one array (`buffer`).
  *
  * New rows are written in place through views (a slice of the buffer, copied
  * into), so appending a token costs one copy of its keys and values per layer.
@@ -26,6 +28,9 @@ export interface KVCacheShape {
 const INITIAL_ROWS = 64;
 
 export class LayeredKVCache implements KVCache {
+  /** (layers, 2, Hkv, allocated, D), or null before the first reserve. */
+  private all: Tensor | null = null;
+  /** Per layer, views of `all`: keys and values (Hkv, allocated, D). */
   private keys: Tensor[] = [];
   private values: Tensor[] = [];
   private allocated = 0;
@@ -48,6 +53,17 @@ export class LayeredKVCache implements KVCache {
   /** Rows currently allocated per layer (grows by doubling up to capacity). */
   get allocatedRows(): number {
     return this.allocated;
+  }
+
+  /**
+   * The buffer behind every layer, (layers, 2, Hkv, allocatedRows, D) with
+   * [l, 0] the keys and [l, 1] the values of layer l (null before the first
+   * reserve). It is replaced when the cache grows: read it after `reserve`.
+   * A fused decode step writes the reserved rows of every layer in place.
+   */
+  get buffer(): Tensor | null {
+    this.check('buffer');
+    return this.all;
   }
 
   /** Makes room for n more tokens in every layer; throws if the cache would pass its capacity. */
@@ -136,35 +152,45 @@ export class LayeredKVCache implements KVCache {
     if (this.disposed) return;
     this.disposed = true;
     for (const t of [...this.keys, ...this.values]) t.dispose();
+    this.all?.dispose();
+    this.all = null;
     this.keys = [];
     this.values = [];
   }
 
   /** Bytes held by the buffers. */
   get bytes(): number {
-    return this.keys.reduce((s, t) => s + t.data.byteLength, 0) * 2;
+    return this.all ? this.all.numel * 4 : 0;
   }
 
   private grow(rows: number): void {
-    const { numLayers, numKvHeads: H, headDim: D } = this.shape;
-    const alloc = () => this.rt.untrack(this.rt.zeros([H, rows, D]));
-    for (let l = 0; l < numLayers; l++) {
-      for (const list of [this.keys, this.values]) {
-        const fresh = alloc();
-        const old = list[l];
-        if (old) {
-          if (this.len > 0) {
-            const dst = fresh.slice(1, 0, this.len);
-            const src = old.slice(1, 0, this.len);
-            dst.copyFrom(src);
-            dst.dispose();
-            src.dispose();
-          }
-          old.dispose();
+    const { numLayers: L, numKvHeads: H, headDim: D } = this.shape;
+    const fresh = this.rt.untrack(this.rt.zeros([L, 2, H, rows, D]));
+    const plane = H * rows * D;
+    const keys: Tensor[] = [];
+    const values: Tensor[] = [];
+    for (let l = 0; l < L; l++) {
+      for (const [list, half] of [
+        [keys, 0],
+        [values, 1],
+      ] as const) {
+        const t = this.rt.untrack(fresh.view([H, rows, D], [rows * D, D, 1], (2 * l + half) * plane));
+        const old = half === 0 ? this.keys[l] : this.values[l];
+        if (old && this.len > 0) {
+          const dst = t.slice(1, 0, this.len);
+          const src = old.slice(1, 0, this.len);
+          dst.copyFrom(src);
+          dst.dispose();
+          src.dispose();
         }
-        list[l] = fresh;
+        list.push(t);
       }
     }
+    for (const t of [...this.keys, ...this.values]) t.dispose();
+    this.all?.dispose();
+    this.all = fresh;
+    this.keys = keys;
+    this.values = values;
     this.allocated = rows;
   }
 

@@ -59,6 +59,12 @@ export interface RawAddon {
   openblasSgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, threads: number, transA: boolean, transB: boolean): boolean;
   /** Bench only: sums the buffer as f32 over `threads` threads (the read-bandwidth reference). */
   readSum(buffer: ArrayBuffer, threads: number): number;
+  /** A fused-decode plan (native/ops-decode.cc) for the dimensions in the args buffer. */
+  decodePlan(): object;
+  /** Binds one layer's weights (views in the args buffer, their buffers in `bufs`; x8s: repacked matrices or null). */
+  decodePlanLayer(plan: object, bufs: unknown[], x8s: (ArrayBuffer | null)[]): void;
+  /** Runs every layer of the plan over the rows of x, in place, appending to the caches. */
+  decodeStep(plan: object, x: TA, cos: TA, sin: TA, caches: TA[]): void;
   /** A zeroed, 2 MiB-aligned external ArrayBuffer; with `huge` its pages are madvise(MADV_HUGEPAGE)d. */
   allocHuge(bytes: number, huge: boolean): ArrayBuffer;
 }

@@ -10,7 +10,7 @@ import { MAX_DIMS } from './args.js';
 import { bufferOf } from './args.js';
 import { allF32, type NativeCtx } from './ctx.js';
 
-const UNARY: Record<UnaryOp, number> = {
+export const UNARY: Record<UnaryOp, number> = {
   neg: 0, abs: 1, sign: 2, exp: 3, log: 4, sqrt: 5, rsqrt: 6, recip: 7, square: 8, sin: 9, cos: 10,
   tanh: 11, sigmoid: 12, relu: 13, silu: 14, geluTanh: 15, geluErf: 16,
 };

@@ -20,8 +20,11 @@ import { reduceKernels } from './reduce.js';
 import { linalgKernels } from './linalg.js';
 import { indexingKernels } from './indexing.js';
 import { nnKernels } from './nn.js';
+import { decodeKernels, type NativeDecoder } from './decode.js';
 
 export type { Isa } from './ctx.js';
+export type { NativeDecoder, DecodePlan, DecodeDims, DecodeLayer, DecodeLinear, DecodeSegment } from './decode.js';
+export { MAX_DECODE_SEGMENTS } from './decode.js';
 
 export interface NativeOptions {
   /** Threads kernels may use, the calling thread included (default: the number of cores). */
@@ -59,6 +62,8 @@ export interface NativeBackend extends Backend {
    * Decode reads every weight once per token; huge pages cut TLB misses.
    */
   allocWeights(bytes: number, opts?: { hugePages?: boolean }): ArrayBuffer;
+  /** The fused decode step of Llama-family decoders (one native call per step; ./decode.ts). */
+  readonly decoder: NativeDecoder;
 }
 
 const ISAS: readonly Isa[] = ['avx512', 'avx2', 'scalar'];
@@ -112,6 +117,7 @@ function build(addon: RawAddon, threads: number, isa: Isa, opts: NativeOptions):
     ...linalgKernels(c),
     ...indexingKernels(c),
     ...nnKernels(c),
+    decoder: decodeKernels(c),
     allocWeights(bytes: number, o: { hugePages?: boolean } = {}): ArrayBuffer {
       if (!Number.isSafeInteger(bytes) || bytes < 0) throw new InvalidArgumentError('allocWeights', 'bytes', `must be a non-negative integer, got ${bytes}`);
       return addon.allocHuge(bytes, o.hugePages ?? true);

@@ -18,7 +18,7 @@ import { isDense } from './elementwise.js';
  */
 const x8Cache = new WeakMap<object, Map<string, ArrayBuffer>>();
 
-function x8Of(c: NativeCtx, w: View, bt: number): ArrayBuffer {
+export function x8Of(c: NativeCtx, w: View, bt: number): ArrayBuffer {
   let m = x8Cache.get(w.data);
   if (!m) x8Cache.set(w.data, (m = new Map()));
   const key = `${w.offset}:${w.shape[0]}:${w.shape[1]}`;

@@ -26,8 +26,10 @@ import { dropout, rope } from '../../tensor/ops/nn.js';
 import { linear } from '../../tensor/ops/matmul.js';
 import type { Runtime } from '../../tensor/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RaggedSegment } from '../../nn/attention.js';
 import { DecoderLM, type BlockContext, type DecoderBlock } from '../decoder.js';
 import { layerWindow, type LlamaConfig } from './config.js';
+import { fusedLlamaLayers } from './fused-decode.js';
 
 export interface CreateOptions {
   /** 'normal': random init for training from scratch; 'empty': zeroed memory a loader fills. */
@@ -151,6 +153,13 @@ export class LlamaForCausalLM extends DecoderLM<LlamaConfig> {
 
   protected blocks(): readonly LlamaDecoderLayer[] {
     return this.model.layers;
+  }
+
+  protected override fusedBlocks(x: Tensor, segments: readonly RaggedSegment[], positions: Int32Array): Tensor | null {
+    // Cheap checks first: the rotary tables are only built when the fused path can run.
+    if (this.rt.backend.name !== 'native' || x.dtype !== 'f32') return null;
+    const fusable = { config: this.config, layers: this.model.layers };
+    return fusedLlamaLayers(fusable, { attention: LlamaAttention, layer: LlamaDecoderLayer }, x, segments, this.ropeTables(positions));
   }
 
   protected finalNorm(x: Tensor): Tensor {
