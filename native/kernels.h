@@ -146,6 +146,9 @@ struct KernelTable {
   // Forward for batch b, kv head hk, and rows [r0, r1) of the group's stacked
   // (query head, position) rows: row r is head hk*G + r/T, position r%T.
   void (*attention_fwd)(const AttnArgs* a, int64_t b, int64_t hk, int64_t r0, int64_t r1);
+  // Forward of query position t for batch b and the query heads of kv head hk,
+  // reading each key and value once (decode steps; no additive mask, lse not written).
+  void (*attention_decode)(const AttnArgs* a, int64_t b, int64_t hk, int64_t t);
   // Backward for batch b and kv head hk: all of its query heads, all keys.
   void (*attention_bwd)(const AttnArgs* a, int64_t b, int64_t hk);
   int attention_block;

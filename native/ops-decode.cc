@@ -32,6 +32,10 @@ namespace {
 
 // Below this many weight bytes a product group runs on the calling thread.
 const double kParallelBytes = 128e3;
+// Attention below this much work (heads x queries x keys x head dim) runs on the calling thread.
+const double kAttnWork = 2e5;
+// Segments of up to this many new rows use the one-query attention kernel.
+const int64_t kDecodeRows = 4;
 
 struct Mat {
   const void* w = nullptr;
@@ -208,6 +212,8 @@ void run_step(const KernelTable* K, int threads, Plan& p, float* x, int64_t R, c
   std::vector<AttnArgs> args(segs.size());
   const int64_t blk = K->attention_block, G = H / Hkv;
   std::vector<int64_t> first(segs.size() + 1, 0);
+  // Attention tasks per kv head of a segment of len rows.
+  auto per_head = [&](int64_t len) { return len <= kDecodeRows ? len : (G * len + blk - 1) / blk; };
   for (int64_t l = 0; l < p.L; l++) {
     const Layer& ly = p.layers[l];
     for (int64_t r = 0; r < R; r++) K->rms_norm_row(C, x + r * C, ly.ln1, p.eps, h + r * C, &rstd);
@@ -259,14 +265,20 @@ void run_step(const KernelTable* K, int threads, Plan& p, float* x, int64_t R, c
       at.window = ly.window;
       work += (double)H * sg.len * at.S * D;
     }
-    // Tasks over (segment, kv head, block of stacked query rows), as js_attention splits one sequence.
-    for (size_t s = 0; s < segs.size(); s++) first[s + 1] = first[s] + Hkv * ((G * segs[s].len + blk - 1) / blk);
-    parallel_for(first.back(), work < 2e5 ? 1 : threads, [&](int64_t ti, int) {
+    // Tasks over (segment, kv head, query row) for decode-sized segments (each
+    // key and value read once per kv head), and over (segment, kv head, block
+    // of stacked query rows) through the tiled kernel for prompts, as js_attention splits one.
+    for (size_t s = 0; s < segs.size(); s++) first[s + 1] = first[s] + Hkv * per_head(segs[s].len);
+    parallel_for(first.back(), work < kAttnWork ? 1 : threads, [&](int64_t ti, int) {
       size_t s = 0;
       while (first[s + 1] <= ti) s++;
-      const int64_t local = ti - first[s], nblk = (G * segs[s].len + blk - 1) / blk, rows = G * segs[s].len;
-      const int64_t hk = local / nblk, r0 = (local % nblk) * blk;
-      K->attention_fwd(&args[s], 0, hk, r0, r0 + blk < rows ? r0 + blk : rows);
+      const int64_t len = segs[s].len, local = ti - first[s], per = per_head(len), hk = local / per, i = local % per;
+      if (len <= kDecodeRows) {
+        K->attention_decode(&args[s], 0, hk, i);
+      } else {
+        const int64_t rows = G * len, r0 = i * blk;
+        K->attention_fwd(&args[s], 0, hk, r0, r0 + blk < rows ? r0 + blk : rows);
+      }
     });
     {
       const Mat* ms[1] = {&ly.o};

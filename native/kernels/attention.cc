@@ -260,8 +260,88 @@ static void attention_bwd(const AttnArgs* a, int64_t b, int64_t hk) {
   }
 }
 
+// ---------------------------------------------------------------- decode
+
+// One query position t against its keys, for the G query heads of kv head hk,
+// without tiles: each key and value row is read once for the whole group
+// (scores by dot products, an exact softmax over the visible keys, then
+// out += p v row by row). No additive mask (callers use attention_fwd for one).
+// Meant for decode steps, where a tile of one query row would cost more in
+// packing than the products themselves.
+static void attention_decode(const AttnArgs* a, int64_t b, int64_t hk, int64_t t) {
+  const int64_t D = a->D, G = a->Hq / a->Hkv;
+  int64_t lo, hi;
+  key_range(a, t, &lo, &hi);
+  const int64_t n = hi - lo + 1;
+  if (n <= 0) {
+    for (int64_t g = 0; g < G; g++) memset(a->out + b * a->so[0] + (hk * G + g) * a->so[1] + t * a->so[2], 0, (size_t)D * sizeof(float));
+    return;
+  }
+  float* S = (float*)pool_scratch(3, (size_t)(G * n) * sizeof(float));
+  const float* kb = a->k + b * a->sk[0] + hk * a->sk[1] + lo * a->sk[2];
+  const float* vb = a->v + b * a->sv[0] + hk * a->sv[1] + lo * a->sv[2];
+  const float* qs[64];
+  float* os[64];
+  float inv[64];
+  for (int64_t g0 = 0; g0 < G; g0 += 64) {
+    const int64_t gn = imin(64, G - g0);
+    for (int64_t g = 0; g < gn; g++) {
+      const int64_t h = hk * G + g0 + g;
+      qs[g] = a->q + b * a->sq[0] + h * a->sq[1] + t * a->sq[2];
+      os[g] = a->out + b * a->so[0] + h * a->so[1] + t * a->so[2];
+    }
+    for (int64_t j = 0; j < n; j++) {
+      const float* kr = kb + j * a->sk[2];
+      for (int64_t g = 0; g < gn; g++) {
+        vf acc = vzero();
+        for (int64_t d = 0; d < D; d += W) {
+          const int cnt = (int)imin(W, D - d);
+          acc = vfma(vloadn(qs[g] + d, cnt), vloadn(kr + d, cnt), acc);
+        }
+        S[g * n + j] = vhsum(acc) * a->scale;
+      }
+    }
+    for (int64_t g = 0; g < gn; g++) {
+      float* s = S + g * n;
+      float m = -INFINITY;
+      for (int64_t j = 0; j < n; j++) m = s[j] > m ? s[j] : m;
+      const vf vm = vset1(m);
+      vf sum = vzero();
+      for (int64_t j = 0; j < n; j += W) {
+        const int cnt = (int)imin(W, n - j);
+        vf p = vexp(vsub(vloadn(s + j, cnt), vm));
+        if (cnt < W) p = vkeep(p, cnt);
+        vstoren(s + j, p, cnt);
+        sum = vadd(sum, p);
+      }
+      inv[g] = 1.0f / vhsum(sum);
+      memset(os[g], 0, (size_t)D * sizeof(float));
+    }
+    for (int64_t j = 0; j < n; j++) {
+      const float* vr = vb + j * a->sv[2];
+      for (int64_t g = 0; g < gn; g++) {
+        const vf p = vset1(S[g * n + j]);
+        float* o = os[g];
+        for (int64_t d = 0; d < D; d += W) {
+          const int cnt = (int)imin(W, D - d);
+          vstoren(o + d, vfma(p, vloadn(vr + d, cnt), vloadn(o + d, cnt)), cnt);
+        }
+      }
+    }
+    // Normalised at the end, as attention_fwd does.
+    for (int64_t g = 0; g < gn; g++) {
+      const vf vi = vset1(inv[g]);
+      for (int64_t d = 0; d < D; d += W) {
+        const int cnt = (int)imin(W, D - d);
+        vstoren(os[g] + d, vmul(vloadn(os[g] + d, cnt), vi), cnt);
+      }
+    }
+  }
+}
+
 void fill_attention(KernelTable* t) {
   t->attention_fwd = attention_fwd;
+  t->attention_decode = attention_decode;
   t->attention_bwd = attention_bwd;
   t->attention_block = (int)BQ;
 }

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRuntime } from '../../tensor/index.js';
-import type { Runtime } from '../../tensor/runtime.js';
+import { Runtime } from '../../tensor/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { UnsupportedError, ShapeError, InvalidArgumentError } from '../../errors.js';
 import { quantizeQ4_0, quantizeQ8_0 } from '../../io/quant.js';
@@ -18,7 +18,7 @@ import { Linear } from '../../nn/layers.js';
 import type { LayeredKVCache } from '../../nn/kv-cache.js';
 import { llamaConfig, type LlamaOptions } from './config.js';
 import { LlamaForCausalLM } from './model.js';
-import type { NativeBackend } from '../../backends/native/index.js';
+import { loadNativeBackend, nativeIsas, type NativeBackend } from '../../backends/native/index.js';
 
 function nativeRuntime(threads: number): Runtime | null {
   try {
@@ -125,6 +125,13 @@ for (const wt of ['f32', 'f16', 'q8_0', 'q4_0'] as const) {
     compare(makeModel(nativeRuntime(2)!, big, wt), decodeRun, `${wt} 2t`);
   });
 }
+
+test('fused decode on every instruction set this CPU runs (scalar, avx2, avx512)', { skip }, () => {
+  for (const isa of nativeIsas()) {
+    const rt = new Runtime(loadNativeBackend({ isa, threads: 2 }), { seed: 3 });
+    for (const wt of ['f32', 'q4_0'] as const) compare(makeModel(rt, { numKvHeads: 1, headDim: 20 }, wt), decodeRun, `${isa} ${wt}`);
+  }
+});
 
 test('fused decode: q/k/v, o and MLP biases, gelu, tied head, 3 threads', { skip }, () => {
   const rt = nativeRuntime(3)!;
