@@ -129,7 +129,7 @@ for (const wt of ['f32', 'f16', 'q8_0', 'q4_0'] as const) {
 test('fused decode on every instruction set this CPU runs (scalar, avx2, avx512)', { skip }, () => {
   for (const isa of nativeIsas()) {
     const rt = new Runtime(loadNativeBackend({ isa, threads: 2 }), { seed: 3 });
-    for (const wt of ['f32', 'q4_0'] as const) compare(makeModel(rt, { numKvHeads: 1, headDim: 20 }, wt), decodeRun, `${isa} ${wt}`);
+    for (const wt of ['f32', 'q4_0'] as const) compare(makeModel(rt, { numHeads: 8, numKvHeads: 1, headDim: 20 }, wt), decodeRun, `${isa} ${wt}`);
   }
 });
 
@@ -195,6 +195,11 @@ test('fused decode falls back when a projection is not a stock Linear, and rebin
   assert.equal(step(model, true, [{ ids: [4], cache }]).linear, 7 * 2 + 1);
   cache.dispose();
   ref.dispose();
+  // Quantized rows that are not whole 32-blocks (o_proj reads 4 x 20 = 80 values).
+  const odd = makeModel(rt, { headDim: 20 }, 'q4_0');
+  const c2 = odd.newCache();
+  assert.equal(step(odd, true, [{ ids: [1], cache: c2 }]).linear, 7 * 2 + 1);
+  c2.dispose();
 });
 
 test('the native decode step rejects bad shapes with typed errors', { skip }, () => {

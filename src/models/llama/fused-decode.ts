@@ -81,7 +81,8 @@ function bind(model: FusableLlama, decoder: NativeDecoder, tensors: Tensor[]): B
   const activation = ACTIVATION[cfg.activation];
   if (!activation || cfg.headDim % 2 !== 0) return null;
   const eps = model.layers[0]?.input_layernorm.eps ?? cfg.rmsNormEps;
-  const weightOk = (t: Tensor) => decoder.weightDTypes.includes(t.dtype) && t.ndim === 2;
+  // Quantized rows must hold whole 32-blocks (the per-op linear falls back to js otherwise).
+  const weightOk = (t: Tensor) => decoder.weightDTypes.includes(t.dtype) && t.ndim === 2 && (!t.dtype.startsWith('q') || t.shape[1]! % 32 === 0);
   const vecOk = (t: Tensor | null, n: number) => !t || (t.dtype === 'f32' && t.ndim === 1 && t.shape[0] === n && t.strides[0] === 1);
   const lin = (l: Linear): DecodeLinear | null => (weightOk(l.weight) && vecOk(l.bias, l.outFeatures) ? { weight: l.weight, bias: l.bias } : null);
   const layers: DecodeLayer[] = [];
