@@ -18,6 +18,7 @@ import { Linear } from '../../nn/layers.js';
 import type { LayeredKVCache } from '../../nn/kv-cache.js';
 import { llamaConfig, type LlamaOptions } from './config.js';
 import { LlamaForCausalLM } from './model.js';
+import { MAX_FUSED_ROWS } from './fused-decode.js';
 import { loadNativeBackend, nativeIsas, type NativeBackend } from '../../backends/native/index.js';
 
 function nativeRuntime(threads: number): Runtime | null {
@@ -195,6 +196,12 @@ test('fused decode falls back when a projection is not a stock Linear, and rebin
   assert.equal(step(model, true, [{ ids: [4], cache }]).linear, 7 * 2 + 1);
   cache.dispose();
   ref.dispose();
+  // A prompt longer than MAX_FUSED_ROWS: per op (GEMM-bound; the fused step's buffers stay decode-sized).
+  const long = makeModel(rt, { contextLength: MAX_FUSED_ROWS + 8 });
+  const c3 = long.newCache();
+  assert.equal(step(long, true, [{ ids: Array.from({ length: MAX_FUSED_ROWS + 1 }, (_, i) => i % 90), cache: c3 }]).linear, 7 * 2 + 1);
+  assert.equal(step(long, true, [{ ids: [5], cache: c3 }]).linear, 1);
+  c3.dispose();
 });
 
 test('the native decode step rejects bad shapes with typed errors', { skip }, () => {

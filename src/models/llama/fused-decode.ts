@@ -9,7 +9,8 @@
  * The path is taken only when the model is exactly what the native step
  * implements: the stock Llama layer classes (an adapter that swapped a
  * projection, e.g. LoRA, takes the per-op path), weights in a dtype the step
- * reads, f32 norms and biases, and at most MAX_DECODE_SEGMENTS sequences.
+ * reads, f32 norms and biases, at most MAX_DECODE_SEGMENTS sequences and
+ * MAX_FUSED_ROWS new tokens.
  * The bound weights are checked on every step (a reassigned or disposed
  * parameter rebuilds the plan), so the plan never reads stale memory.
  */
@@ -32,6 +33,13 @@ export interface FusableLlama {
     readonly mlp: SwiGluMlp;
   }[];
 }
+
+/**
+ * Most new rows (over all sequences) a fused step takes. Its activation
+ * buffers are sized by the largest step and kept with the plan; long prompts
+ * are GEMM-bound anyway, so they take the per-op path and its pooled buffers.
+ */
+export const MAX_FUSED_ROWS = 128;
 
 const ACTIVATION = { silu: 'silu', gelu_tanh: 'geluTanh', gelu: 'geluErf', relu: 'relu' } as const;
 
@@ -127,7 +135,7 @@ export function fusedLlamaLayers(
 ): Tensor | null {
   const backend = x.rt.backend as { name: string; decoder?: NativeDecoder };
   const decoder = backend.name === 'native' ? backend.decoder : undefined;
-  if (!decoder || x.dtype !== 'f32' || segments.length > MAX_DECODE_SEGMENTS) return null;
+  if (!decoder || x.dtype !== 'f32' || segments.length > MAX_DECODE_SEGMENTS || x.shape[0]! > MAX_FUSED_ROWS) return null;
   const tensors = currentTensors(model, classes.attention, classes.layer);
   if (!tensors) return null;
   let bound = plans.get(model);
