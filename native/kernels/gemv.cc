@@ -275,6 +275,16 @@ static void gemv_rows(const GemvArgs* g, int64_t n0, int64_t n1) {
   if (g->btype == B_F32) {
     const float* Wt = (const float*)g->W;
     const int64_t rs = g->row_stride;
+    // Short rows (K up to 512, a small model's layers and head) one at a
+    // time, as for half rows below: one sequential stream the prefetcher runs
+    // ahead on, where four interleaved short rows keep it from ramping up
+    // (bench matvec, 32000 x 288 f32 on one thread: 0.45 -> 0.68-0.76 of the
+    // read bandwidth; at K = 768 the two are even, at 2048 four rows win).
+    const int64_t group = K <= 512 ? n1 : n0;
+    for (; n < group; n++) {
+      float r = dot_f32(Wt + n * rs, g->x, K);
+      y[n] = g->beta ? y[n] + r : r;
+    }
     for (; n + 4 <= n1; n += 4) {
       float r[4];
       dot4_f32(Wt + n * rs, rs, g->x, K, r);
