@@ -51,7 +51,8 @@ async function runCorpusEval(
   }
   io.stderr.write('\n');
   const f = (s: { value: number; count: number }, pct: boolean) => `${pct ? (100 * s.value).toFixed(1) + '%' : s.value.toFixed(1)} (n=${s.count})`;
-  writeLine(io.stdout, `split ${r.split}: perplexity ${r.perplexity.value.toFixed(3)} over ${r.perplexity.tokens} tokens`);
+  const pp = (s: { value: number; tokens: number }) => `${s.value.toFixed(3)} (${s.tokens} tokens)`;
+  writeLine(io.stdout, `split ${r.split}: perplexity ${pp(r.perplexity)}; seen templates and entities ${pp(r.perplexity.seen)}, held-out ${pp(r.perplexity.heldOut)}`);
   writeLine(io.stdout, `task                 all               held-out`);
   writeLine(io.stdout, `sentiment accuracy   ${f(r.sentimentAccuracy.all, true).padEnd(18)}${f(r.sentimentAccuracy.heldOut, true)}`);
   writeLine(io.stdout, `translation chrF     ${f(r.translationChrF.all, false).padEnd(18)}${f(r.translationChrF.heldOut, false)}`);
