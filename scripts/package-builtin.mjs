@@ -3,7 +3,8 @@
 //   node scripts/package-builtin.mjs RUN_DIR OUT_DIR
 // Copies RUN_DIR/model (the Hugging Face folder lmkit train wrote), then marks
 // the chat format: ChatML template, <|im_end|> ends a turn, both end markers
-// stop generation (as Qwen2's configs do), no BOS. Writes atomically: the
+// stop generation (as Qwen2's configs do), no BOS. EOS stays <|endoftext|>, the
+// document separator training used, so perplexity joins documents as training did. Writes atomically: the
 // folder is built beside OUT_DIR and renamed over it.
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -36,7 +37,7 @@ const chatTemplate =
 const tokenizerConfig = {
   add_bos_token: false,
   bos_token: null,
-  eos_token: '<|im_end|>',
+  eos_token: '<|endoftext|>',
   pad_token: '<|endoftext|>',
   additional_special_tokens: ['<|im_start|>', '<|im_end|>'],
   chat_template: chatTemplate,

@@ -14,7 +14,7 @@ import type { CausalLM } from '../models/types.js';
 import type { TextTokenizer } from '../generate/types.js';
 import { generateBatch } from '../generate/generate.js';
 import { perplexity } from '../train/perplexity.js';
-import { buildPrompt, parseSentiment, IM_END } from '../data/corpus/prompts.js';
+import { buildPrompt, parseSentiment, IM_END, END_OF_TEXT } from '../data/corpus/prompts.js';
 import { loadSplit } from '../data/corpus/load.js';
 import type { CorpusRecord, SplitName } from '../data/corpus/record.js';
 import { corpusChrF } from './metrics/chrf.js';
@@ -26,6 +26,11 @@ export interface Score {
   readonly count: number;
 }
 
+export interface PerplexityScore {
+  readonly value: number;
+  readonly tokens: number;
+}
+
 export interface TaskScore {
   readonly all: Score;
   /** Only records that use held-out templates or entities. */
@@ -34,7 +39,8 @@ export interface TaskScore {
 
 export interface CorpusEvalResult {
   readonly split: SplitName;
-  readonly perplexity: { readonly value: number; readonly tokens: number };
+  /** Over the whole split, and over the records without (seen) and with (heldOut) held-out parts. */
+  readonly perplexity: PerplexityScore & { readonly seen: PerplexityScore; readonly heldOut: PerplexityScore };
   readonly sentimentAccuracy: TaskScore;
   readonly translationChrF: TaskScore;
   readonly supportFactShare: TaskScore;
@@ -67,10 +73,17 @@ export async function evaluateOnCorpus(model: CausalLM, tok: EvalTokenizer, dir:
     return opts.limit !== undefined ? list.slice(0, opts.limit) : list;
   };
 
-  // Perplexity over the split's rendered text, documents joined as in training.
-  const ids: number[] = [];
-  for (const r of opts.limit !== undefined ? records.slice(0, opts.limit * 5) : records) for (const id of tok.encode(r.text, { parseSpecial: true })) ids.push(id);
-  const ppl = perplexity(model, ids, { context: Math.min(model.config.contextLength, 512), batchSize: 4 });
+  // Perplexity over the split's rendered text, documents joined as in training:
+  // all of it, and the records without / with held-out templates or entities.
+  const pplRecords = opts.limit !== undefined ? records.slice(0, opts.limit * 5) : records;
+  const pplOf = (list: readonly CorpusRecord[]) => {
+    if (list.length === 0) return { value: NaN, tokens: 0 };
+    const r = perplexity(model, trainingStream(tok, list), { context: Math.min(model.config.contextLength, 512), batchSize: 4 });
+    return { value: r.perplexity, tokens: r.tokens };
+  };
+  const ppl = pplOf(pplRecords);
+  const seenPpl = pplOf(pplRecords.filter((r) => r.holdout.length === 0));
+  const heldOutPpl = pplOf(pplRecords.filter((r) => r.holdout.length > 0));
 
   const imEnd = tok.tokenToId(IM_END);
   const answer = async (task: string, list: readonly CorpusRecord[], maxTokens: number): Promise<string[]> => {
@@ -115,11 +128,30 @@ export async function evaluateOnCorpus(model: CausalLM, tok: EvalTokenizer, dir:
 
   return {
     split,
-    perplexity: { value: ppl.perplexity, tokens: ppl.tokens },
+    perplexity: { ...ppl, seen: seenPpl, heldOut: heldOutPpl },
     sentimentAccuracy,
     translationChrF,
     supportFactShare,
     summaryChrF,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * The token stream a trainer sees for these records (`lmkit train` on the
+ * split's .txt with separator <|endoftext|>): each document without its
+ * trailing newline or end marker, then the <|endoftext|> id.
+ */
+export function trainingStream(tok: Pick<EvalTokenizer, 'encode' | 'tokenToId'>, records: readonly CorpusRecord[]): number[] {
+  const sep = tok.tokenToId(END_OF_TEXT);
+  if (sep === undefined) throw new InvalidArgumentError('evaluateOnCorpus', 'tokenizer', `has no ${END_OF_TEXT} token; it was not trained on an lmkit corpus`);
+  const ids: number[] = [];
+  for (const r of records) {
+    let text = r.text;
+    if (text.endsWith(END_OF_TEXT)) text = text.slice(0, -END_OF_TEXT.length);
+    else if (text.endsWith('\n')) text = text.slice(0, -1);
+    for (const id of tok.encode(text, { parseSpecial: true })) ids.push(id);
+    ids.push(sep);
+  }
+  return ids;
 }

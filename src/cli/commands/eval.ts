@@ -12,16 +12,16 @@ import { loadModel } from '../../models/load.js';
 import { perplexity } from '../../train/perplexity.js';
 import { loadTokenizerFile } from '../../train/tokenizer-setup.js';
 
-const usage = `lmkit eval perplexity --model M --data PATH [flags]
+const usage = `lmkit eval perplexity [--model M] --data PATH [flags]
 lmkit eval corpus [--model M] --corpus DIR [--split test] [--limit N] [--json]
 
 corpus: task scores on a generated corpus split (lmkit corpus): perplexity,
 sentiment accuracy, translation and summary chrF, and the share of support
 answers stating the right facts, overall and on the held-out half.
 
-  --model M          a model folder (Hugging Face layout, as lmkit train writes)
+  --model M          a model folder, GGUF file, hf:org/name or 'default' (default: default)
   --data PATH        text, JSONL or CSV files or folders (repeatable)
-  --tokenizer T      tokenizer folder or file, or 'bytes' (default: the model folder's)
+  --tokenizer T      tokenizer folder or file, or 'bytes' (default: the model's own)
   --field NAME       JSONL field / CSV column holding the text (default text)
   --context N        window length (default: the model's context, at most 1024)
   --stride N         window step (default: the context; smaller = more left context per token)
@@ -51,7 +51,8 @@ async function runCorpusEval(
   }
   io.stderr.write('\n');
   const f = (s: { value: number; count: number }, pct: boolean) => `${pct ? (100 * s.value).toFixed(1) + '%' : s.value.toFixed(1)} (n=${s.count})`;
-  writeLine(io.stdout, `split ${r.split}: perplexity ${r.perplexity.value.toFixed(3)} over ${r.perplexity.tokens} tokens`);
+  const pp = (s: { value: number; tokens: number }) => `${s.value.toFixed(3)} (${s.tokens} tokens)`;
+  writeLine(io.stdout, `split ${r.split}: perplexity ${pp(r.perplexity)}; seen templates and entities ${pp(r.perplexity.seen)}, held-out ${pp(r.perplexity.heldOut)}`);
   writeLine(io.stdout, `task                 all               held-out`);
   writeLine(io.stdout, `sentiment accuracy   ${f(r.sentimentAccuracy.all, true).padEnd(18)}${f(r.sentimentAccuracy.heldOut, true)}`);
   writeLine(io.stdout, `translation chrF     ${f(r.translationChrF.all, false).padEnd(18)}${f(r.translationChrF.heldOut, false)}`);
@@ -89,16 +90,17 @@ const command: Command = {
     }
     if (extra.length) throw new UsageError('eval', `unexpected argument '${extra[0]}'`);
     if (task === 'corpus') return runCorpusEval(values, io);
-    if (!values.model) throw new UsageError('eval', '--model M is required');
     if (!values.data?.length) throw new UsageError('eval', '--data PATH is required');
     const format = values.format as SourceFormat | undefined;
     if (format !== undefined && !['text', 'jsonl', 'csv', 'tsv'].includes(format)) throw new UsageError('eval', `--format must be text, jsonl, csv or tsv, got '${format}'`);
     const threads = numberFlag('eval', 'threads', values.threads, { integer: true, min: 1 });
     const files = resolveInputs(values.data).train;
-    const tok = await loadTokenizerFile(values.tokenizer ?? values.model);
-    if (tok.eosId === undefined) throw new InvalidArgumentError('eval', 'tokenizer', 'has no EOS token to separate documents');
+    const modelRef = values.model ?? 'default';
     const rt = runtimeFromEnv(io, threads !== undefined ? { threads } : {});
-    const { model } = await loadModel(values.model, { rt, hub: hubFromEnv(io.env) });
+    const { model, tokenizer } = await loadModel(modelRef, { rt, hub: hubFromEnv(io.env) });
+    const tok = values.tokenizer ? await loadTokenizerFile(values.tokenizer) : tokenizer;
+    if (!tok) throw new InvalidArgumentError('eval', 'tokenizer', `${modelRef} has no tokenizer files; pass --tokenizer T`);
+    if (tok.eosId === undefined) throw new InvalidArgumentError('eval', 'tokenizer', 'has no EOS token to separate documents');
     const ids: number[] = [];
     for (const f of files) {
       let piece = '';
@@ -117,7 +119,7 @@ const command: Command = {
     const r = perplexity(model, ids, { context, stride, batchSize });
     const seconds = (performance.now() - t0) / 1000;
     if (values.json) {
-      writeLine(io.stdout, JSON.stringify({ model: values.model, perplexity: r.perplexity, nll: r.nll, tokens: r.tokens, windows: r.windows, context, stride, tokens_per_second: r.tokens / seconds }));
+      writeLine(io.stdout, JSON.stringify({ model: modelRef, perplexity: r.perplexity, nll: r.nll, tokens: r.tokens, windows: r.windows, context, stride, tokens_per_second: r.tokens / seconds }));
     } else {
       writeLine(io.stdout, `perplexity ${r.perplexity.toFixed(3)} (mean NLL ${r.nll.toFixed(4)} nats) over ${r.tokens.toLocaleString('en-US')} tokens, ${r.windows} windows of ${context} (stride ${stride})`);
     }
