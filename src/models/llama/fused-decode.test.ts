@@ -180,14 +180,27 @@ test('fused decode falls back when a projection is not a stock Linear, and rebin
   const rt = nativeRuntime(1)!;
   const model = makeModel(rt, {});
   const cache = model.newCache();
+  // The plan is built once per model and kept while its weights stay.
+  const decoder = (rt.backend as NativeBackend).decoder as { createPlan: (...a: never[]) => unknown };
+  const createPlan = decoder.createPlan;
+  let plans = 0;
+  decoder.createPlan = (...a: never[]) => {
+    plans++;
+    return createPlan.apply(decoder, a);
+  };
   const first = step(model, true, [{ ids: [1, 2], cache }]);
   assert.equal(first.linear, 1);
+  step(model, true, [{ ids: [3], cache }]);
+  assert.equal(plans, 1);
+  cache.truncate(2);
   // A reassigned weight: the next step binds the new tensor.
   const q = model.model.layers[1]!.self_attn.q_proj;
   q.weight = rt.randn(q.weight.shape, { std: 0.05 });
   const ref = model.newCache();
   step(model, false, [{ ids: [1, 2], cache: ref }]);
   assertClose(step(model, true, [{ ids: [3], cache }]).logits[0]!, step(model, false, [{ ids: [3], cache: ref }]).logits[0]!, 'rebound');
+  assert.equal(plans, 2);
+  decoder.createPlan = createPlan;
   // An adapter-like subclass of Linear: the per-op path runs.
   class Wrapped extends Linear {}
   const w = new Wrapped(rt, q.inFeatures, q.outFeatures, { bias: false });

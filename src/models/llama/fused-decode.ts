@@ -22,16 +22,18 @@ import { SwiGluMlp } from '../../nn/mlp.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { layerWindow, type LlamaConfig } from './config.js';
 
-/** The parts of a Llama model the fused step reads (model.ts passes itself). */
+/** The parts of a Llama model the fused step reads (model.ts passes itself; its plan is kept per model object). */
 export interface FusableLlama {
   readonly config: LlamaConfig;
-  readonly layers: readonly {
-    readonly constructor: unknown;
-    readonly input_layernorm: RMSNorm;
-    readonly post_attention_layernorm: RMSNorm;
-    readonly self_attn: { readonly constructor: unknown; readonly q_proj: Linear; readonly k_proj: Linear; readonly v_proj: Linear; readonly o_proj: Linear };
-    readonly mlp: SwiGluMlp;
-  }[];
+  readonly model: { readonly layers: readonly FusableLayer[] };
+}
+
+interface FusableLayer {
+  readonly constructor: unknown;
+  readonly input_layernorm: RMSNorm;
+  readonly post_attention_layernorm: RMSNorm;
+  readonly self_attn: { readonly constructor: unknown; readonly q_proj: Linear; readonly k_proj: Linear; readonly v_proj: Linear; readonly o_proj: Linear };
+  readonly mlp: SwiGluMlp;
 }
 
 /**
@@ -53,7 +55,7 @@ interface Bound {
 const plans = new WeakMap<object, Bound>();
 
 /** The tensors a layer binds, in plan order; null when a module is not the stock class. */
-function layerTensors(layer: FusableLlama['layers'][number], attnClass: unknown, layerClass: unknown): Tensor[] | null {
+function layerTensors(layer: FusableLayer, attnClass: unknown, layerClass: unknown): Tensor[] | null {
   if (layer.constructor !== layerClass || layer.self_attn.constructor !== attnClass) return null;
   const a = layer.self_attn;
   const m = layer.mlp;
@@ -69,7 +71,7 @@ function layerTensors(layer: FusableLlama['layers'][number], attnClass: unknown,
 
 function currentTensors(model: FusableLlama, attnClass: unknown, layerClass: unknown): Tensor[] | null {
   const all: Tensor[] = [];
-  for (const layer of model.layers) {
+  for (const layer of model.model.layers) {
     const t = layerTensors(layer, attnClass, layerClass);
     if (!t) return null;
     all.push(...t);
@@ -88,13 +90,13 @@ function bind(model: FusableLlama, decoder: NativeDecoder, tensors: Tensor[]): B
   const cfg = model.config;
   const activation = ACTIVATION[cfg.activation];
   if (!activation || cfg.headDim % 2 !== 0) return null;
-  const eps = model.layers[0]?.input_layernorm.eps ?? cfg.rmsNormEps;
+  const eps = model.model.layers[0]?.input_layernorm.eps ?? cfg.rmsNormEps;
   // Quantized rows must hold whole 32-blocks (the per-op linear falls back to js otherwise).
   const weightOk = (t: Tensor) => decoder.weightDTypes.includes(t.dtype) && t.ndim === 2 && (!t.dtype.startsWith('q') || t.shape[1]! % 32 === 0);
   const vecOk = (t: Tensor | null, n: number) => !t || (t.dtype === 'f32' && t.ndim === 1 && t.shape[0] === n && t.strides[0] === 1);
   const lin = (l: Linear): DecodeLinear | null => (weightOk(l.weight) && vecOk(l.bias, l.outFeatures) ? { weight: l.weight, bias: l.bias } : null);
   const layers: DecodeLayer[] = [];
-  for (const [i, layer] of model.layers.entries()) {
+  for (const [i, layer] of model.model.layers.entries()) {
     const n1 = layer.input_layernorm;
     const n2 = layer.post_attention_layernorm;
     if (n1.eps !== eps || n2.eps !== eps || !vecOk(n1.weight, cfg.hiddenSize) || !vecOk(n2.weight, cfg.hiddenSize)) return null;

@@ -158,8 +158,7 @@ export class LlamaForCausalLM extends DecoderLM<LlamaConfig> {
   protected override fusedBlocks(x: Tensor, segments: readonly RaggedSegment[], positions: Int32Array): Tensor | null {
     // Cheap checks first: the rotary tables are only built when the fused path can run.
     if (this.rt.backend.name !== 'native' || x.dtype !== 'f32') return null;
-    const fusable = { config: this.config, layers: this.model.layers };
-    return fusedLlamaLayers(fusable, { attention: LlamaAttention, layer: LlamaDecoderLayer }, x, segments, this.ropeTables(positions));
+    return fusedLlamaLayers(this, { attention: LlamaAttention, layer: LlamaDecoderLayer }, x, segments, this.ropeTables(positions));
   }
 
   protected finalNorm(x: Tensor): Tensor {
