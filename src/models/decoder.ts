@@ -59,7 +59,7 @@ export abstract class DecoderLM<C extends BaseModelConfig = BaseModelConfig> ext
    * appending to the caches (reserved); null when this architecture has no
    * fused path or it does not apply, and `step` runs the blocks one by one.
    */
-  protected fusedBlocks(_x: Tensor, _segments: readonly RaggedSegment[], _positions: Int32Array): Tensor | null {
+  protected fusedBlocks(_x: Tensor, _segments: readonly RaggedSegment[], _rope: BlockContext['rope']): Tensor | null {
     return null;
   }
 
@@ -129,10 +129,11 @@ export abstract class DecoderLM<C extends BaseModelConfig = BaseModelConfig> ext
         const C = this.config.hiddenSize;
         const positions = this.rt.tensor(posArray, [N], { dtype: 'i32' });
         let x = this.embedPositions(this.embed(this.rt.tensor(ids, [1, N], { dtype: 'i32' })).reshape(N, C), positions, false); // (N, C)
-        const fused = this.fusedDecode ? this.fusedBlocks(x, segments, posArray) : null;
+        const rope = this.ropeTables(posArray); // both paths use the same tables
+        const fused = this.fusedDecode ? this.fusedBlocks(x, segments, rope) : null;
         if (fused) x = fused;
         else {
-          const ctx: BlockContext = { rows: { kind: 'ragged', segments }, rope: this.ropeTables(posArray), training: false };
+          const ctx: BlockContext = { rows: { kind: 'ragged', segments }, rope, training: false };
           this.blocks().forEach((block, l) => (x = block.forward(x, ctx, l)));
         }
         // Only the rows whose logits were asked for go through the head.

@@ -155,10 +155,8 @@ export class LlamaForCausalLM extends DecoderLM<LlamaConfig> {
     return this.model.layers;
   }
 
-  protected override fusedBlocks(x: Tensor, segments: readonly RaggedSegment[], positions: Int32Array): Tensor | null {
-    // Cheap checks first: the rotary tables are only built when the fused path can run.
-    if (this.rt.backend.name !== 'native' || x.dtype !== 'f32') return null;
-    return fusedLlamaLayers(this, { attention: LlamaAttention, layer: LlamaDecoderLayer }, x, segments, this.ropeTables(positions));
+  protected override fusedBlocks(x: Tensor, segments: readonly RaggedSegment[], rope: BlockContext['rope']): Tensor | null {
+    return rope ? fusedLlamaLayers(this, { attention: LlamaAttention, layer: LlamaDecoderLayer }, x, segments, rope) : null;
   }
 
   protected finalNorm(x: Tensor): Tensor {
