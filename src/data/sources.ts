@@ -111,6 +111,16 @@ async function* readTextChunked(path: string, sep: string | null): AsyncGenerato
     if (end && !started && t.trim() === '') return null;
     return { text: t, end };
   };
+  // Hands on every document the text so far completes (those ending in a separator).
+  const completeDocs = function* (): Generator<DocPiece> {
+    if (!sep) return;
+    for (let at = doc.indexOf(sep); at >= 0; at = doc.indexOf(sep)) {
+      const d = emit(doc.slice(0, at), true);
+      if (d) yield d;
+      started = false;
+      doc = doc.slice(at + sep.length);
+    }
+  };
   for await (const raw of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
     let chunk = held + raw;
     // A CR at the end may pair with an LF in the next chunk; a separator may straddle chunks.
@@ -118,16 +128,7 @@ async function* readTextChunked(path: string, sep: string | null): AsyncGenerato
     held = chunk.slice(chunk.length - keep);
     chunk = chunk.slice(0, chunk.length - keep).replace(/\r\n/g, '\n');
     doc += chunk;
-    if (sep) {
-      let at = doc.indexOf(sep);
-      while (at >= 0) {
-        const d = emit(doc.slice(0, at), true);
-        if (d) yield d;
-        started = false;
-        doc = doc.slice(at + sep.length);
-        at = doc.indexOf(sep);
-      }
-    }
+    yield* completeDocs();
     // Hand on long documents in pieces, cut after a newline, keeping a possible partial separator.
     if (doc.length >= PIECE_CHARS) {
       const cut = doc.lastIndexOf('\n', doc.length - (sep ? sep.length : 0));
@@ -140,16 +141,7 @@ async function* readTextChunked(path: string, sep: string | null): AsyncGenerato
     }
   }
   doc += held.replace(/\r\n/g, '\n');
-  if (sep) {
-    let at = doc.indexOf(sep);
-    while (at >= 0) {
-      const d = emit(doc.slice(0, at), true);
-      if (d) yield d;
-      started = false;
-      doc = doc.slice(at + sep.length);
-      at = doc.indexOf(sep);
-    }
-  }
+  yield* completeDocs();
   const d = emit(doc, true);
   if (d) yield d;
 }
